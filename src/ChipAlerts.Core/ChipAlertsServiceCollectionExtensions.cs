@@ -1,0 +1,54 @@
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Delivery.Email;
+using ChipAlerts.Core.Delivery.Webhooks;
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Pipeline;
+using ChipAlerts.Core.Routing;
+using ChipAlerts.Core.State;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChipAlerts.Core;
+
+public static class ChipAlertsServiceCollectionExtensions
+{
+    /// <summary>
+    /// The one composition root, shared by both hosts. Reads and validates chipalerts.json (a
+    /// <see cref="ConfigurationException"/> names every problem), binds the option sections, and
+    /// registers the pipeline over the SQLite store.
+    /// </summary>
+    public static IServiceCollection AddChipAlerts(this IServiceCollection services, IConfiguration settings)
+    {
+        services.AddOptions<ChipAlertsOptions>().Bind(settings.GetSection(ChipAlertsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FetchOptions>().Bind(settings.GetSection(FetchOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().Bind(settings.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => ConfigLoader.Load(sp.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.ConfigPath, settings));
+        services.AddSingleton(sp => new WatchListMatcher(sp.GetRequiredService<LoadedConfig>().Config.WatchLists));
+        services.AddSingleton(sp => new AlertRouter(sp.GetRequiredService<LoadedConfig>().Config.Subscribers));
+        services.AddSingleton<FeedPlanner>();
+        services.AddSingleton<FeedFetcher>();
+        services.AddSingleton<AlertPipeline>();
+        services.AddSingleton<AlertDispatcher>();
+        services.AddSingleton<PollSchedule>();
+
+        services.AddHttpClient(FeedFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => FeedFetcher.CreateHandler(sp.GetRequiredService<IOptions<FetchOptions>>().Value));
+        services.AddHttpClient(WebhookChannel.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+
+        services.AddSingleton<IAlertChannel, EmailChannel>();
+        services.AddSingleton<IAlertChannel, WebhookChannel>();
+
+        services.TryAddSingleton(sp => new SqliteStore(sp.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.DataPath));
+        services.TryAddSingleton<IFeedStateStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IItemLedger>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<SqliteStore>());
+        return services;
+    }
+}

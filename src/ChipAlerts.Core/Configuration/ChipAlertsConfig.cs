@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ChipAlerts.Core.Configuration;
+
+// The shape of chipalerts.json. Unknown fields land in Unknown and are reported by the validator,
+// so that a typo ("watchlist" for "watchLists") stops start-up instead of being ignored.
+
+public sealed record ChipAlertsConfig
+{
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; init; }
+
+    /// <summary>NCRONTAB, six fields with seconds as in Azure Functions timers: "0 */15 * * * *".</summary>
+    public string PollSchedule { get; init; } = "0 */15 * * * *";
+
+    public List<FeedConfig> Feeds { get; init; } = [];
+    public List<WatchListConfig> WatchLists { get; init; } = [];
+    public List<SubscriberConfig> Subscribers { get; init; } = [];
+    public EmailConfig? Email { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+public sealed record FeedConfig
+{
+    /// <summary>Stable identifier (lower-case, digits, '-'); the ledger keys items by it, so never rename it.</summary>
+    public string Id { get; init; } = "";
+
+    public string? Name { get; init; }
+
+    /// <summary>http(s) URL, a file: URI, or a path relative to the configuration file.</summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>Minimum time between two polls of this feed; by default every scheduled cycle.</summary>
+    public TimeSpan? Interval { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+
+    public string DisplayName => Name ?? Id;
+}
+
+public sealed record WatchListConfig
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>Words or phrases matched whole-word, ignoring case.</summary>
+    public List<string> Terms { get; init; } = [];
+
+    /// <summary>Words or phrases matched whole-word with exact case ("AI", "MU.O").</summary>
+    public List<string> CaseSensitiveTerms { get; init; } = [];
+
+    /// <summary>An item that contains any of these (ignoring case) does not match the list.</summary>
+    public List<string> Exclude { get; init; } = [];
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+public sealed record SubscriberConfig
+{
+    /// <summary>Stable identifier; part of every AlertId, so never rename it.</summary>
+    public string Id { get; init; } = "";
+
+    public string? Name { get; init; }
+    public List<string> WatchLists { get; init; } = [];
+    public List<ChannelConfig> Channels { get; init; } = [];
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+public sealed record ChannelConfig
+{
+    public const string EmailType = "email";
+    public const string WebhookType = "webhook";
+
+    /// <summary>"email" or "webhook".</summary>
+    public string Type { get; init; } = "";
+
+    /// <summary>email: the recipient address.</summary>
+    public string? To { get; init; }
+
+    /// <summary>webhook: the name of the setting that holds the URL (a secret: it is never written here).</summary>
+    public string? UrlSetting { get; init; }
+
+    /// <summary>webhook, optional: the name of the setting that holds the whsec_ signing secret.</summary>
+    public string? SigningSecretSetting { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+public sealed record EmailConfig
+{
+    /// <summary>The From address, e.g. "ChipAlerts &lt;alerts@example.com&gt;".</summary>
+    public string From { get; init; } = "";
+
+    /// <summary>Absent: messages are written as .eml files to the outbox pickup folder.</summary>
+    public SmtpConfig? Smtp { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+public sealed record SmtpConfig
+{
+    public string Host { get; init; } = "";
+    public int Port { get; init; } = 587;
+
+    /// <summary>"StartTls" (default), "SslOnConnect", or "None" for a relay on localhost.</summary>
+    public string Security { get; init; } = "StartTls";
+
+    public string? UserName { get; init; }
+
+    /// <summary>The name of the setting that holds the password.</summary>
+    public string? PasswordSetting { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}

@@ -1,0 +1,324 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Cronos;
+using Microsoft.Extensions.Configuration;
+using MimeKit;
+
+namespace ChipAlerts.Core.Configuration;
+
+/// <summary>The configuration file, read and validated, with the folder its relative paths are relative to.</summary>
+public sealed record LoadedConfig(ChipAlertsConfig Config, string BaseDirectory)
+{
+    /// <summary>Resolves a feed's url: http(s) as is; file: URIs and relative paths against the config file.</summary>
+    public Uri ResolveFeedUrl(FeedConfig feed) => ConfigLoader.ResolveUrl(feed.Url, BaseDirectory)!;
+}
+
+/// <summary>
+/// Reads chipalerts.json and validates it completely: every problem is reported with its JSON path
+/// and a fix, so one edit-run cycle fixes them all.
+/// </summary>
+public static partial class ConfigLoader
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public static LoadedConfig Load(string path, IConfiguration settings)
+    {
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new ConfigurationException(path, [new("$", $"file not found at '{fullPath}'. Pass --config <file>, or run from the repository root to use samples/chipalerts.json.")]);
+        }
+
+        ChipAlertsConfig? config;
+        try
+        {
+            using var stream = File.OpenRead(fullPath);
+            config = JsonSerializer.Deserialize<ChipAlertsConfig>(stream, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "$" : e.Path.TrimStart('$', '.');
+            var what = e.Message.Split(" Path:", 2)[0];
+            throw new ConfigurationException(path, [new(where, $"cannot be read (line {e.LineNumber + 1}): {what}")]);
+        }
+
+        if (config is null)
+        {
+            throw new ConfigurationException(path, [new("$", "the file holds 'null'; it must be a JSON object with feeds, watchLists and subscribers.")]);
+        }
+
+        var baseDirectory = Path.GetDirectoryName(fullPath)!;
+        var errors = Validate(config, baseDirectory, settings);
+        return errors.Count > 0 ? throw new ConfigurationException(path, errors) : new LoadedConfig(config, baseDirectory);
+    }
+
+    public static List<ConfigError> Validate(ChipAlertsConfig config, string baseDirectory, IConfiguration settings)
+    {
+        var errors = new List<ConfigError>();
+        void Error(string path, string message) => errors.Add(new(path, message));
+
+        ReportUnknown("", config.Unknown, ["$schema", "pollSchedule", "feeds", "watchLists", "subscribers", "email"], errors);
+
+        if (!TryParseCron(config.PollSchedule, out _))
+        {
+            Error("pollSchedule", $"'{config.PollSchedule}' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\" for every 15 minutes.");
+        }
+
+        if (config.Feeds.Count == 0)
+        {
+            Error("feeds", "no feeds: add at least one { \"id\": \"…\", \"url\": \"…\" }.");
+        }
+
+        var feedIds = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Feeds.Count; i++)
+        {
+            var feed = config.Feeds[i];
+            var at = $"feeds[{i}]";
+            ReportUnknown(at, feed.Unknown, ["id", "name", "url", "interval"], errors);
+            CheckId(at, feed.Id, feedIds, "feed", Error);
+            if (string.IsNullOrWhiteSpace(feed.Url))
+            {
+                Error($"{at}.url", "missing: give an http(s) URL or a path to a local feed file.");
+            }
+            else if (ResolveUrl(feed.Url, baseDirectory) is not { } url)
+            {
+                Error($"{at}.url", $"'{feed.Url}' is neither an http(s) URL nor a file path.");
+            }
+            else if (url.IsFile && !File.Exists(url.LocalPath))
+            {
+                Error($"{at}.url", $"the file '{url.LocalPath}' does not exist; paths are relative to the configuration file.");
+            }
+
+            if (feed.Interval is { } interval && interval <= TimeSpan.Zero)
+            {
+                Error($"{at}.interval", "must be positive, e.g. \"00:15:00\"; leave it out to poll on every cycle.");
+            }
+        }
+
+        var listNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < config.WatchLists.Count; i++)
+        {
+            var list = config.WatchLists[i];
+            var at = $"watchLists[{i}]";
+            ReportUnknown(at, list.Unknown, ["name", "terms", "caseSensitiveTerms", "exclude"], errors);
+            if (string.IsNullOrWhiteSpace(list.Name))
+            {
+                Error($"{at}.name", "missing: every watch-list needs a name that subscribers refer to.");
+            }
+            else if (!listNames.Add(list.Name))
+            {
+                Error($"{at}.name", $"'{list.Name}' is used by another watch-list; names must be unique (ignoring case).");
+            }
+
+            if (list.Terms.Count + list.CaseSensitiveTerms.Count == 0)
+            {
+                Error($"{at}.terms", "empty: give at least one term in terms or caseSensitiveTerms.");
+            }
+
+            CheckTerms($"{at}.terms", list.Terms, Error);
+            CheckTerms($"{at}.caseSensitiveTerms", list.CaseSensitiveTerms, Error);
+            CheckTerms($"{at}.exclude", list.Exclude, Error);
+        }
+
+        var subscriberIds = new HashSet<string>(StringComparer.Ordinal);
+        var needsEmail = false;
+        for (var i = 0; i < config.Subscribers.Count; i++)
+        {
+            var subscriber = config.Subscribers[i];
+            var at = $"subscribers[{i}]";
+            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels"], errors);
+            CheckId(at, subscriber.Id, subscriberIds, "subscriber", Error);
+            if (subscriber.WatchLists.Count == 0)
+            {
+                Error($"{at}.watchLists", "empty: name at least one watch-list this subscriber follows.");
+            }
+
+            for (var j = 0; j < subscriber.WatchLists.Count; j++)
+            {
+                if (!listNames.Contains(subscriber.WatchLists[j]))
+                {
+                    Error($"{at}.watchLists[{j}]", $"no watch-list is named '{subscriber.WatchLists[j]}'; known lists: {string.Join(", ", config.WatchLists.Select(l => l.Name))}.");
+                }
+            }
+
+            if (subscriber.Channels.Count == 0)
+            {
+                Error($"{at}.channels", "empty: add { \"type\": \"email\", \"to\": \"…\" } or { \"type\": \"webhook\", \"urlSetting\": \"…\" }.");
+            }
+
+            for (var j = 0; j < subscriber.Channels.Count; j++)
+            {
+                needsEmail |= CheckChannel($"{at}.channels[{j}]", subscriber.Channels[j], settings, errors);
+            }
+        }
+
+        CheckEmail(config.Email, needsEmail, settings, errors);
+        return errors;
+    }
+
+    internal static Uri? ResolveUrl(string url, string baseDirectory)
+    {
+        if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" or "file")
+        {
+            return absolute;
+        }
+
+        if (url.Contains("://", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return new Uri(Path.GetFullPath(Path.Combine(baseDirectory, url)));
+    }
+
+    public static bool TryParseCron(string expression, out CronExpression? cron)
+    {
+        var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var format = fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard;
+        return CronExpression.TryParse(expression, format, out cron);
+    }
+
+    private static bool CheckChannel(string at, ChannelConfig channel, IConfiguration settings, List<ConfigError> errors)
+    {
+        ReportUnknown(at, channel.Unknown, ["type", "to", "urlSetting", "signingSecretSetting"], errors);
+        switch (channel.Type)
+        {
+            case ChannelConfig.EmailType:
+                if (string.IsNullOrWhiteSpace(channel.To) || !MailboxAddress.TryParse(channel.To, out _) || !channel.To.Contains('@', StringComparison.Ordinal))
+                {
+                    errors.Add(new($"{at}.to", $"'{channel.To}' is not an email address; write it as \"name@example.com\"."));
+                }
+
+                return true;
+            case ChannelConfig.WebhookType:
+                if (string.IsNullOrWhiteSpace(channel.UrlSetting))
+                {
+                    errors.Add(new($"{at}.urlSetting", "missing: name the setting (environment variable or local.settings.json value) that holds the webhook URL."));
+                }
+                else if (settings[channel.UrlSetting] is not { Length: > 0 } url)
+                {
+                    errors.Add(new($"{at}.urlSetting", $"the setting '{channel.UrlSetting}' is not set; set it (for example as the environment variable {EnvName(channel.UrlSetting)}) to the webhook URL."));
+                }
+                else if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    errors.Add(new($"{at}.urlSetting", $"the setting '{channel.UrlSetting}' does not hold an absolute http(s) URL."));
+                }
+
+                if (channel.SigningSecretSetting is { } secretSetting)
+                {
+                    if (settings[secretSetting] is not { Length: > 0 } secret)
+                    {
+                        errors.Add(new($"{at}.signingSecretSetting", $"the setting '{secretSetting}' is not set; set it to a whsec_… secret, or remove signingSecretSetting."));
+                    }
+                    else if (!secret.StartsWith("whsec_", StringComparison.Ordinal))
+                    {
+                        errors.Add(new($"{at}.signingSecretSetting", $"the setting '{secretSetting}' must hold a secret of the form whsec_<base64>."));
+                    }
+                }
+
+                return false;
+            default:
+                errors.Add(new($"{at}.type", $"'{channel.Type}' is not a channel type; use \"email\" or \"webhook\"."));
+                return false;
+        }
+    }
+
+    private static void CheckEmail(EmailConfig? email, bool needed, IConfiguration settings, List<ConfigError> errors)
+    {
+        if (email is null)
+        {
+            if (needed)
+            {
+                errors.Add(new("email", "missing: a subscriber has an email channel, so add \"email\": { \"from\": \"ChipAlerts <alerts@example.com>\" }."));
+            }
+
+            return;
+        }
+
+        ReportUnknown("email", email.Unknown, ["from", "smtp"], errors);
+        if (!MailboxAddress.TryParse(email.From, out var from) || !from.Address.Contains('@', StringComparison.Ordinal))
+        {
+            errors.Add(new("email.from", $"'{email.From}' is not a sender address; write it as \"ChipAlerts <alerts@example.com>\"."));
+        }
+
+        if (email.Smtp is not { } smtp)
+        {
+            return;
+        }
+
+        ReportUnknown("email.smtp", smtp.Unknown, ["host", "port", "security", "userName", "passwordSetting"], errors);
+        if (string.IsNullOrWhiteSpace(smtp.Host))
+        {
+            errors.Add(new("email.smtp.host", "missing: give the SMTP server's host name, or remove \"smtp\" to write emails to the outbox folder."));
+        }
+
+        if (smtp.Port is < 1 or > 65535)
+        {
+            errors.Add(new("email.smtp.port", $"{smtp.Port} is not a TCP port; use 587 (StartTls) or 465 (SslOnConnect)."));
+        }
+
+        if (smtp.Security is not ("StartTls" or "SslOnConnect" or "None"))
+        {
+            errors.Add(new("email.smtp.security", $"'{smtp.Security}' is not supported; use \"StartTls\", \"SslOnConnect\", or \"None\" for a relay on localhost."));
+        }
+
+        if (smtp.PasswordSetting is { } passwordSetting && string.IsNullOrEmpty(settings[passwordSetting]))
+        {
+            errors.Add(new("email.smtp.passwordSetting", $"the setting '{passwordSetting}' is not set; set it (for example as the environment variable {EnvName(passwordSetting)}) to the SMTP password."));
+        }
+    }
+
+    private static void CheckId(string at, string id, HashSet<string> seen, string what, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            error($"{at}.id", $"missing: every {what} needs a stable id such as \"{what}-1\" (lower-case letters, digits, '-').");
+        }
+        else if (!IdPattern().IsMatch(id))
+        {
+            error($"{at}.id", $"'{id}' may hold only lower-case letters, digits and '-', e.g. \"{IdHint(id)}\".");
+        }
+        else if (!seen.Add(id))
+        {
+            error($"{at}.id", $"'{id}' is used by another {what}; ids must be unique.");
+        }
+    }
+
+    private static void CheckTerms(string at, List<string> terms, Action<string, string> error)
+    {
+        for (var i = 0; i < terms.Count; i++)
+        {
+            if (!terms[i].Any(char.IsLetterOrDigit))
+            {
+                error($"{at}[{i}]", $"'{terms[i]}' has no letter or digit to match; remove it or write a word.");
+            }
+        }
+    }
+
+    private static void ReportUnknown(string at, Dictionary<string, JsonElement>? unknown, string[] known, List<ConfigError> errors)
+    {
+        foreach (var name in unknown?.Keys ?? Enumerable.Empty<string>())
+        {
+            var path = at.Length == 0 ? name : $"{at}.{name}";
+            var near = known.FirstOrDefault(k => string.Equals(k.TrimEnd('s'), name.TrimEnd('s'), StringComparison.OrdinalIgnoreCase));
+            errors.Add(new(path, near is null
+                ? $"unknown field; known fields here: {string.Join(", ", known)}."
+                : $"unknown field; did you mean '{near}'?"));
+        }
+    }
+
+    private static string EnvName(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
+
+    private static string IdHint(string id) =>
+        NotIdChars().Replace(id.ToLowerInvariant(), "-").Trim('-') is { Length: > 0 } hint ? hint : "my-id";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("[^a-z0-9]+")]
+    private static partial Regex NotIdChars();
+}

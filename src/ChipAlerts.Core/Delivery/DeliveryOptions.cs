@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChipAlerts.Core.Delivery;
+
+/// <summary>Section "ChipAlerts:Delivery".</summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "ChipAlerts:Delivery";
+
+    /// <summary>The delay after the first failed attempt; it doubles with each further failure.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How many alerts one delivery pass takes from the outbox at a time.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Deadline of one webhook request.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}

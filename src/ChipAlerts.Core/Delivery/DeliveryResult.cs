@@ -1,0 +1,19 @@
+namespace ChipAlerts.Core.Delivery;
+
+public enum DeliveryOutcome
+{
+    Delivered,
+    RetryableFailure,
+    PermanentFailure,
+}
+
+/// <summary>What a channel says about one send. Channels classify their own failures, once, at the edge.</summary>
+public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Reason = null, TimeSpan? RetryAfter = null)
+{
+    public static readonly DeliveryResult Delivered = new(DeliveryOutcome.Delivered);
+
+    public static DeliveryResult Retry(string reason, TimeSpan? retryAfter = null) =>
+        new(DeliveryOutcome.RetryableFailure, reason, retryAfter);
+
+    public static DeliveryResult Permanent(string reason) => new(DeliveryOutcome.PermanentFailure, reason);
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Routing;
+using MimeKit;
+
+namespace ChipAlerts.Core.Delivery.Email;
+
+/// <summary>
+/// Composes the email of one alert: multipart text and HTML saying what matched and why. Feed text is
+/// untrusted: HTML-encoded in the HTML part, and stripped of line breaks wherever it reaches a header.
+/// </summary>
+public static class AlertEmail
+{
+    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date)
+    {
+        var message = new MimeMessage();
+        message.From.Add(from);
+        message.To.Add(MailboxAddress.Parse(alert.Channel.Target));
+        message.Subject = OneLine($"[ChipAlerts] {alert.WatchLists}: {alert.Item.Title}", 200);
+        message.Date = date;
+        // Stable across resends of the same alert, so a receiving system can drop a duplicate.
+        message.MessageId = $"{alert.AlertId}@{Domain(from)}";
+        message.Headers.Add("X-ChipAlerts-Alert-Id", alert.AlertId);
+
+        var body = new BodyBuilder { TextBody = Text(alert), HtmlBody = Html(alert) };
+        message.Body = body.ToMessageBody();
+        return message;
+    }
+
+    private static string Text(Alert alert)
+    {
+        var item = alert.Item;
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{alert.WatchLists}: new item from {alert.FeedName}");
+        text.AppendLine();
+        text.AppendLine(item.Title);
+        if (item.Link is not null)
+        {
+            text.AppendLine(item.Link);
+        }
+
+        if (item.Published is { } published)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Published {published:yyyy-MM-dd HH:mm} UTC");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Why you got this:");
+        foreach (var match in alert.Matches)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {match.WatchList}: matched {match.Explain()}");
+            foreach (var evidence in match.Evidence.Take(3))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"    \"…{evidence.Snippet}…\"");
+            }
+        }
+
+        if (item.Summary.Length > 0)
+        {
+            text.AppendLine();
+            text.AppendLine(item.Summary);
+        }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"You follow {alert.WatchLists} on ChipAlerts. Alert {alert.AlertId}.");
+        return text.ToString();
+    }
+
+    private static string Html(Alert alert)
+    {
+        var item = alert.Item;
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1f2328;max-width:640px\">");
+        html.Append(CultureInfo.InvariantCulture, $"<p style=\"margin:0 0 4px;color:#57606a;font-size:13px\">{E(alert.WatchLists)} · {E(alert.FeedName)}</p>");
+        var title = E(item.Title);
+        html.Append(item.Link is null
+            ? $"<h2 style=\"margin:0 0 8px;font-size:20px\">{title}</h2>"
+            : $"<h2 style=\"margin:0 0 8px;font-size:20px\"><a href=\"{E(item.Link)}\" style=\"color:#0969da;text-decoration:none\">{title}</a></h2>");
+        if (item.Published is { } published)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p style=\"margin:0 0 12px;color:#57606a;font-size:13px\">Published {published:yyyy-MM-dd HH:mm} UTC</p>");
+        }
+
+        html.Append("<div style=\"border-left:3px solid #d0d7de;padding:4px 12px;margin:12px 0\"><p style=\"margin:0 0 6px;font-weight:600\">Why you got this</p><ul style=\"margin:0;padding-left:18px\">");
+        foreach (var match in alert.Matches)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<li><strong>{E(match.WatchList)}</strong>: matched {E(match.Explain())}");
+            foreach (var evidence in match.Evidence.Take(3))
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<br><span style=\"color:#57606a\">…{Marked(evidence)}…</span>");
+            }
+
+            html.Append("</li>");
+        }
+
+        html.Append("</ul></div>");
+        if (item.Summary.Length > 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p>{E(item.Summary)}</p>");
+        }
+
+        html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">You follow {E(alert.WatchLists)} on ChipAlerts. Alert {E(alert.AlertId)}.</p></body></html>");
+        return html.ToString();
+    }
+
+    private static string Marked(MatchEvidence evidence)
+    {
+        var at = Math.Clamp(evidence.StartInSnippet, 0, evidence.Snippet.Length);
+        var length = Math.Clamp(evidence.Length, 0, evidence.Snippet.Length - at);
+        return E(evidence.Snippet[..at])
+            + "<mark>" + E(evidence.Snippet.Substring(at, length)) + "</mark>"
+            + E(evidence.Snippet[(at + length)..]);
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    /// <summary>Header-safe: no CR, LF or other control characters, bounded length.</summary>
+    internal static string OneLine(string text, int maxLength)
+    {
+        var clean = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
+        return clean.Length <= maxLength ? clean : clean[..(maxLength - 1)] + "…";
+    }
+
+    private static string Domain(MailboxAddress from) =>
+        from.Address.Split('@') is [_, var domain] && domain.Length > 0 ? domain : "chipalerts.local";
+}

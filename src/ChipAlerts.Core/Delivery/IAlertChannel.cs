@@ -1,0 +1,16 @@
+using ChipAlerts.Core.Routing;
+
+namespace ChipAlerts.Core.Delivery;
+
+/// <summary>
+/// One way of delivering alerts. A channel sends once and tells the truth about the outcome; it never
+/// loops. Retries belong to <see cref="AlertDispatcher"/>. Adding a channel is a folder and one
+/// registration line in AddChipAlerts.
+/// </summary>
+public interface IAlertChannel
+{
+    /// <summary>The <see cref="ChannelAddress.Type"/> this channel handles ("email", "webhook").</summary>
+    string Type { get; }
+
+    Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken);
+}

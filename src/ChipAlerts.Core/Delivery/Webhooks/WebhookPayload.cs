@@ -1,0 +1,31 @@
+using ChipAlerts.Core.Routing;
+
+namespace ChipAlerts.Core.Delivery.Webhooks;
+
+/// <summary>The JSON body of a generic webhook, version 1. Receivers dedupe by <see cref="AlertId"/> (also the webhook-id header).</summary>
+public sealed record WebhookPayload(
+    int Version,
+    string Type,
+    string AlertId,
+    string SubscriberId,
+    DateTimeOffset CreatedAt,
+    WebhookItem Item,
+    IReadOnlyList<WebhookMatch> Matches)
+{
+    public const int CurrentVersion = 1;
+
+    public static WebhookPayload From(Alert alert) => new(
+        CurrentVersion,
+        "alert",
+        alert.AlertId,
+        alert.SubscriberId,
+        alert.CreatedAt,
+        new WebhookItem(alert.Item.FeedId, alert.FeedName, alert.Item.Title, alert.Item.Summary, alert.Item.Link, alert.Item.Published),
+        [.. alert.Matches.Select(m => new WebhookMatch(m.WatchList, m.Explain(), [.. m.Evidence.Select(e => new WebhookEvidence(e.Term, e.Field, e.Start, e.Length, e.Snippet))]))]);
+}
+
+public sealed record WebhookItem(string FeedId, string FeedName, string Title, string Summary, string? Link, DateTimeOffset? Published);
+
+public sealed record WebhookMatch(string WatchList, string Explanation, IReadOnlyList<WebhookEvidence> Evidence);
+
+public sealed record WebhookEvidence(string Term, string Field, int Start, int Length, string Snippet);

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ChipAlerts.Core.Feeds;
+
+/// <summary>
+/// Feed dates, parsed culture-invariantly into UTC: RFC 822/1123 (RSS), with named zones, and ISO 8601 (Atom).
+/// FeedReader's own parsing follows the current culture, so we parse the raw string ourselves.
+/// </summary>
+public static partial class FeedDates
+{
+    private static readonly Dictionary<string, TimeSpan> Zones = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["UT"] = TimeSpan.Zero, ["UTC"] = TimeSpan.Zero, ["GMT"] = TimeSpan.Zero, ["Z"] = TimeSpan.Zero,
+        ["EST"] = TimeSpan.FromHours(-5), ["EDT"] = TimeSpan.FromHours(-4),
+        ["CST"] = TimeSpan.FromHours(-6), ["CDT"] = TimeSpan.FromHours(-5),
+        ["MST"] = TimeSpan.FromHours(-7), ["MDT"] = TimeSpan.FromHours(-6),
+        ["PST"] = TimeSpan.FromHours(-8), ["PDT"] = TimeSpan.FromHours(-7),
+        ["BST"] = TimeSpan.FromHours(1), ["CET"] = TimeSpan.FromHours(1), ["CEST"] = TimeSpan.FromHours(2),
+        ["JST"] = TimeSpan.FromHours(9), ["KST"] = TimeSpan.FromHours(9), ["HKT"] = TimeSpan.FromHours(8),
+        ["SGT"] = TimeSpan.FromHours(8), ["IST"] = new TimeSpan(5, 30, 0), ["AEST"] = TimeSpan.FromHours(10),
+    };
+
+    private static readonly string[] Rfc822Formats =
+    [
+        "d MMM yyyy H:m:s zzz", "d MMM yyyy H:m zzz", "d MMM yy H:m:s zzz", "d MMM yy H:m zzz",
+        "d MMM yyyy H:m:s", "d MMM yyyy H:m", "d MMM yyyy",
+    ];
+
+    public static DateTimeOffset? Parse(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        var text = value.Trim();
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var iso)
+            && IsoLike().IsMatch(text))
+        {
+            return iso.ToUniversalTime();
+        }
+
+        // RFC 822: drop the optional day name, turn a zone name or "+0900" into "+09:00".
+        var match = Rfc822().Match(text);
+        if (!match.Success)
+        {
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var loose)
+                ? loose.ToUniversalTime()
+                : null;
+        }
+
+        var stamp = match.Groups["stamp"].Value;
+        var zone = match.Groups["zone"].Value;
+        TimeSpan offset;
+        if (zone.Length == 0)
+        {
+            offset = TimeSpan.Zero;
+        }
+        else if (Zones.TryGetValue(zone, out var named))
+        {
+            offset = named;
+        }
+        else if (NumericZone().Match(zone) is { Success: true } numeric)
+        {
+            var hours = int.Parse(numeric.Groups[2].Value, CultureInfo.InvariantCulture);
+            var minutes = int.Parse(numeric.Groups[3].Value, CultureInfo.InvariantCulture);
+            offset = new TimeSpan(hours, minutes, 0) * (numeric.Groups[1].Value == "-" ? -1 : 1);
+        }
+        else
+        {
+            return null;
+        }
+
+        return DateTime.TryParseExact(stamp, Rfc822Formats, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var local)
+            ? new DateTimeOffset(local, offset).ToUniversalTime()
+            : null;
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}")]
+    private static partial Regex IsoLike();
+
+    [GeneratedRegex(@"^(?:[A-Za-z]{3,9},?\s*)?(?<stamp>\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*(?<zone>[A-Za-z]{1,5}|[+-]\d{2}:?\d{2})?\s*$")]
+    private static partial Regex Rfc822();
+
+    [GeneratedRegex(@"^([+-])(\d{2}):?(\d{2})$")]
+    private static partial Regex NumericZone();
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChipAlerts.Core.Feeds;
+
+/// <summary>Bounds on what one feed may cost. Section "ChipAlerts:Fetch".</summary>
+public sealed class FetchOptions
+{
+    public const string Section = "ChipAlerts:Fetch";
+
+    /// <summary>One deadline for the whole fetch: connect, headers and reading the body.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Cap on the body after decompression.</summary>
+    [Range(1024, 512L * 1024 * 1024)]
+    public long MaxBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>How many feeds are fetched at once.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 8;
+
+    [Range(0, 10)]
+    public int MaxRedirects { get; set; } = 5;
+
+    /// <summary>The base of the backoff after consecutive failures (doubling, capped at <see cref="MaxBackoff"/>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan FailureBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(6);
+
+    public string UserAgent { get; set; } = "ChipAlerts/1.0 (+https://github.com/chipalerts/chipalerts)";
+}

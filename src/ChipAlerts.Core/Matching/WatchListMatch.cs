@@ -1,0 +1,24 @@
+namespace ChipAlerts.Core.Matching;
+
+/// <summary>An item matched a watch-list; the evidence says why.</summary>
+public sealed record WatchListMatch
+{
+    public required string WatchList { get; init; }
+    public required IReadOnlyList<MatchEvidence> Evidence { get; init; }
+
+    /// <summary>"Rapidus in title; export controls in summary".</summary>
+    public string Explain() =>
+        string.Join("; ", Evidence.Select(e => $"{e.Term} in {e.Field}").Distinct());
+}
+
+/// <summary>
+/// One hit: <see cref="Start"/> and <see cref="Length"/> index into the item's field;
+/// <see cref="Snippet"/> is the text around it, starting at <see cref="SnippetStart"/> of the field.
+/// </summary>
+public sealed record MatchEvidence(string Term, string Field, int Start, int Length, string Snippet, int SnippetStart)
+{
+    public const string Title = "title";
+    public const string Summary = "summary";
+
+    public int StartInSnippet => Start - SnippetStart;
+}

@@ -1,0 +1,39 @@
+namespace ChipAlerts.Core.Pipeline;
+
+/// <summary>What one feed poll did.</summary>
+public sealed record FeedOutcome
+{
+    public required string FeedId { get; init; }
+    public bool NotModified { get; init; }
+    public int Items { get; init; }
+    public int NewItems { get; init; }
+    public IReadOnlyDictionary<string, int> MatchesPerList { get; init; } = new Dictionary<string, int>();
+    public int AlertsCreated { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? Error { get; init; }
+
+    public bool Failed => ErrorCode is not null;
+}
+
+public sealed record FeedFailure(string FeedId, string Code, string Message);
+
+/// <summary>What one poll cycle did, for the CLI's table and --json.</summary>
+public sealed record CycleSummary
+{
+    public required int FeedsPolled { get; init; }
+    public required int FeedsNotModified { get; init; }
+    public required int FeedsFailed { get; init; }
+    public required int NewItems { get; init; }
+    public required IReadOnlyDictionary<string, int> MatchesPerList { get; init; }
+    public required int AlertsCreated { get; init; }
+    public required int AlertsDelivered { get; init; }
+
+    /// <summary>Alerts left in the outbox waiting for a (re)try after this cycle.</summary>
+    public required int AlertsPending { get; init; }
+
+    /// <summary>Alerts that failed permanently in this cycle.</summary>
+    public required int AlertsFailed { get; init; }
+
+    public required IReadOnlyList<FeedFailure> Failures { get; init; }
+    public required TimeSpan Elapsed { get; init; }
+}

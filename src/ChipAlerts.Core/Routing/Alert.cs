@@ -1,0 +1,31 @@
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Matching;
+
+namespace ChipAlerts.Core.Routing;
+
+/// <summary>
+/// One (subscriber, channel, item). <see cref="AlertId"/> is a hash of those three, so the same
+/// alert derived twice (after a crash, or by two hosts) has the same id and is stored once.
+/// It is also the idempotency key receivers see (webhook-id, Message-ID).
+/// </summary>
+public sealed record Alert
+{
+    public required string AlertId { get; init; }
+    public required string SubscriberId { get; init; }
+    public required ChannelAddress Channel { get; init; }
+    public required string FeedName { get; init; }
+    public required FeedItem Item { get; init; }
+    public required IReadOnlyList<WatchListMatch> Matches { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public string WatchLists => string.Join(", ", Matches.Select(m => m.WatchList));
+}
+
+/// <summary>
+/// Where an alert goes. <see cref="Target"/> is the email address, or for webhooks the name of the
+/// configuration key that holds the URL — never the URL itself, which is a secret.
+/// </summary>
+public sealed record ChannelAddress(string Type, string Target)
+{
+    public override string ToString() => $"{Type}:{Target}";
+}

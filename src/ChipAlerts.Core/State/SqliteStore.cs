@@ -1,0 +1,246 @@
+using System.Text.Json;
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Routing;
+using Microsoft.Data.Sqlite;
+
+namespace ChipAlerts.Core.State;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, a pooled connection per operation, so concurrent
+/// feed polls can write safely. Instants are stored as Unix milliseconds (UTC).
+/// </summary>
+public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string connectionString;
+
+    public SqliteStore(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS feeds (
+                feed_id TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,
+                last_polled_at INTEGER, next_poll_at INTEGER, last_success_at INTEGER,
+                last_error_code TEXT, last_error TEXT, consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                items_seen INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS items (
+                item_key TEXT PRIMARY KEY, feed_id TEXT NOT NULL, title TEXT NOT NULL, link TEXT,
+                published_at INTEGER, first_seen_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS alerts (
+                alert_id TEXT PRIMARY KEY, subscriber_id TEXT NOT NULL, channel TEXT NOT NULL,
+                item_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
+                next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT);
+            CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt_at, created_at);
+            """);
+    }
+
+    public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen FROM feeds");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var states = new Dictionary<string, FeedState>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var state = new FeedState
+            {
+                FeedId = reader.GetString(0),
+                ETag = NullableString(reader, 1),
+                LastModified = NullableString(reader, 2),
+                LastPolledAt = NullableInstant(reader, 3),
+                NextPollAt = NullableInstant(reader, 4),
+                LastSuccessAt = NullableInstant(reader, 5),
+                LastErrorCode = NullableString(reader, 6),
+                LastError = NullableString(reader, 7),
+                ConsecutiveFailures = reader.GetInt32(8),
+                ItemsSeen = reader.GetInt64(9),
+            };
+            states[state.FeedId] = state;
+        }
+
+        return states;
+    }
+
+    public async Task SaveFeedStateAsync(FeedState state, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            INSERT INTO feeds (feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen)
+            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen)
+            ON CONFLICT (feed_id) DO UPDATE SET etag = $etag, last_modified = $lm, last_polled_at = $polled, next_poll_at = $next,
+                last_success_at = $success, last_error_code = $code, last_error = $error, consecutive_failures = $failures, items_seen = $seen
+            """,
+            ("$id", state.FeedId), ("$etag", state.ETag), ("$lm", state.LastModified), ("$polled", Millis(state.LastPolledAt)),
+            ("$next", Millis(state.NextPollAt)), ("$success", Millis(state.LastSuccessAt)), ("$code", state.LastErrorCode),
+            ("$error", state.LastError), ("$failures", state.ConsecutiveFailures), ("$seen", state.ItemsSeen));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT 1 FROM items WHERE item_key = $key");
+        var key = command.Parameters.Add("$key", SqliteType.Text);
+        var fresh = new List<FeedItem>();
+        var inThisBatch = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            key.Value = item.Key;
+            if (inThisBatch.Add(item.Key) && await command.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                fresh.Add(item);
+            }
+        }
+
+        return fresh;
+    }
+
+    public async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var transaction = connection.BeginTransaction();
+        await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, link, published_at, first_seen_at) VALUES ($key, $feed, $title, $link, $published, $seen)");
+        command.Transaction = transaction;
+        foreach (var item in items)
+        {
+            SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$link", item.Link),
+                ("$published", Millis(item.Published)), ("$seen", Millis(seenAt)));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var transaction = connection.BeginTransaction();
+        await using var command = Command(connection, """
+            INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, item_key, payload, status, created_at, next_attempt_at)
+            VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $created)
+            """);
+        command.Transaction = transaction;
+        var added = 0;
+        foreach (var alert in alerts)
+        {
+            SetParameters(command, ("$id", alert.AlertId), ("$subscriber", alert.SubscriberId), ("$channel", alert.Channel.ToString()),
+                ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)));
+            added += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return added;
+    }
+
+    public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts
+            WHERE status = 'Pending' AND next_attempt_at <= $now
+            ORDER BY created_at, alert_id LIMIT $max
+            """, ("$now", Millis(now)), ("$max", max));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var due = new List<OutboxEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add(new OutboxEntry
+            {
+                Alert = JsonSerializer.Deserialize<Alert>(reader.GetString(0), Json)!,
+                Status = Enum.Parse<AlertStatus>(reader.GetString(1)),
+                Attempts = reader.GetInt32(2),
+                NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                LastError = NullableString(reader, 4),
+            });
+        }
+
+        return due;
+    }
+
+    public async Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection,
+            "UPDATE alerts SET status = 'Delivered', attempts = attempts + 1, delivered_at = $at, last_error = NULL WHERE alert_id = $id",
+            ("$id", alertId), ("$at", Millis(at)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection,
+            "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error WHERE alert_id = $id",
+            ("$id", alertId), ("$status", permanent ? "Failed" : "Pending"), ("$next", Millis(nextAttemptAt)), ("$error", error));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<OutboxCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            SELECT COALESCE(SUM(status = 'Pending'), 0), COALESCE(SUM(status = 'Delivered'), 0), COALESCE(SUM(status = 'Failed'), 0) FROM alerts
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new OutboxCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = Command(connection, sql);
+        command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // SQL text is constant; values go through parameters.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        SetParameters(command, parameters);
+        return command;
+    }
+
+    private static void SetParameters(SqliteCommand command, params (string Name, object? Value)[] parameters)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            if (command.Parameters.Contains(name))
+            {
+                command.Parameters[name].Value = value ?? DBNull.Value;
+            }
+            else
+            {
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+        }
+    }
+
+    private static long? Millis(DateTimeOffset? instant) => instant?.ToUnixTimeMilliseconds();
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTimeOffset? NullableInstant(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+}

@@ -1,0 +1,61 @@
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Routing;
+
+namespace ChipAlerts.Core.State;
+
+// The seams between the pipeline and its state. Two real implementations: SQLite (embedded default)
+// and Azure Table Storage (the Functions app).
+
+public interface IFeedStateStore
+{
+    Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken);
+
+    Task SaveFeedStateAsync(FeedState state, CancellationToken cancellationToken);
+}
+
+/// <summary>Remembers which items have been seen, by <see cref="FeedItem.Key"/>.</summary>
+public interface IItemLedger
+{
+    /// <summary>The items of the list that have not been seen before, in their order.</summary>
+    Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, CancellationToken cancellationToken);
+
+    Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken);
+}
+
+public enum AlertStatus
+{
+    Pending,
+    Delivered,
+    Failed,
+}
+
+/// <summary>An alert in the outbox, with its delivery state.</summary>
+public sealed record OutboxEntry
+{
+    public required Alert Alert { get; init; }
+    public required AlertStatus Status { get; init; }
+    public int Attempts { get; init; }
+    public DateTimeOffset NextAttemptAt { get; init; }
+    public string? LastError { get; init; }
+}
+
+public sealed record OutboxCounts(int Pending, int Delivered, int Failed);
+
+/// <summary>
+/// Durable alerts. <see cref="AddAsync"/> ignores an AlertId it already holds, whatever its state,
+/// so deriving the same alert twice never sends it twice.
+/// </summary>
+public interface IOutbox
+{
+    Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
+
+    /// <summary>Pending alerts whose next attempt is due, oldest first.</summary>
+    Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
+
+    Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed attempt; the alert stays pending until <paramref name="nextAttemptAt"/>, or is failed for good when <paramref name="permanent"/>.</summary>
+    Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken);
+
+    Task<OutboxCounts> CountAsync(CancellationToken cancellationToken);
+}
