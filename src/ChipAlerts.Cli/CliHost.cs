@@ -1,0 +1,83 @@
+using ChipAlerts.Cli.Commands;
+using ChipAlerts.Core;
+using ChipAlerts.Core.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Spectre.Console;
+
+namespace ChipAlerts.Cli;
+
+/// <summary>
+/// Builds the services for one command: settings from environment variables and user secrets, the
+/// command-line paths on top, logs on stderr so stdout stays clean for tables and --json.
+/// </summary>
+internal static class CliHost
+{
+    public static IHost Build(CommonSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = Directory.GetCurrentDirectory(),
+            DisableDefaults = false,
+        });
+        var overrides = new Dictionary<string, string?>();
+        if (settings.Config is not null)
+        {
+            overrides[$"{ChipAlertsOptions.Section}:{nameof(ChipAlertsOptions.ConfigPath)}"] = settings.Config;
+        }
+
+        if (settings.Data is not null)
+        {
+            overrides[$"{ChipAlertsOptions.Section}:{nameof(ChipAlertsOptions.DataPath)}"] = settings.Data;
+        }
+
+        if (settings.Outbox is not null)
+        {
+            overrides[$"{ChipAlertsOptions.Section}:{nameof(ChipAlertsOptions.OutboxPath)}"] = settings.Outbox;
+        }
+
+        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddChipAlerts(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Resolves the configuration up front so that a bad file or setting stops the command with every
+    /// problem named, before anything is fetched or sent. Returns null after printing the errors.
+    /// </summary>
+    public static LoadedConfig? LoadConfiguration(IHost host, IAnsiConsole console)
+    {
+        try
+        {
+            host.Services.GetRequiredService<IStartupValidator>().Validate();
+            return host.Services.GetRequiredService<LoadedConfig>();
+        }
+        catch (ConfigurationException e)
+        {
+            console.MarkupLineInterpolated($"[red]Configuration error[/] in {e.ConfigSource}:");
+            foreach (var error in e.Errors)
+            {
+                console.MarkupLineInterpolated($"  [yellow]{error.Path}[/]: {error.Message}");
+            }
+
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            console.MarkupLineInterpolated($"[red]Settings error[/] in {e.OptionsType.Name}:");
+            foreach (var failure in e.Failures)
+            {
+                console.MarkupLineInterpolated($"  {failure}");
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+namespace ChipAlerts.Cli.Commands;
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The configuration file or a setting it names is invalid; the output lists every problem.</summary>
+    public const int BadConfiguration = 2;
+}

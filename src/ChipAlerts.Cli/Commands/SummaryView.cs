@@ -1,0 +1,50 @@
+using System.Text.Json;
+using ChipAlerts.Core.Pipeline;
+using Spectre.Console;
+
+namespace ChipAlerts.Cli.Commands;
+
+/// <summary>A cycle's summary as a table, or as JSON for machines.</summary>
+internal static class SummaryView
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static void Write(IAnsiConsole console, CycleSummary summary, bool json)
+    {
+        if (json)
+        {
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(summary, Json));
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title($"ChipAlerts cycle ({summary.Elapsed.TotalMilliseconds:N0} ms)");
+        table.AddColumn("");
+        table.AddColumn(new TableColumn("count").RightAligned());
+        table.AddRow("feeds polled", $"{summary.FeedsPolled}");
+        table.AddRow("  not modified", $"{summary.FeedsNotModified}");
+        table.AddRow("  failed", summary.FeedsFailed > 0 ? $"[red]{summary.FeedsFailed}[/]" : "0");
+        table.AddRow("new items", $"{summary.NewItems}");
+        foreach (var (list, count) in summary.MatchesPerList)
+        {
+            table.AddRow($"  matched {Markup.Escape(list)}", $"{count}");
+        }
+
+        table.AddRow("alerts created", $"{summary.AlertsCreated}");
+        table.AddRow("  delivered", $"{summary.AlertsDelivered}");
+        table.AddRow("  pending", summary.AlertsPending > 0 ? $"[yellow]{summary.AlertsPending}[/]" : "0");
+        table.AddRow("  failed", summary.AlertsFailed > 0 ? $"[red]{summary.AlertsFailed}[/]" : "0");
+        console.Write(table);
+
+        if (summary.Failures.Count > 0)
+        {
+            var failures = new Table().Border(TableBorder.Simple).Title("[red]feed errors[/]");
+            failures.AddColumns("feed", "code", "error");
+            foreach (var failure in summary.Failures)
+            {
+                failures.AddRow(Markup.Escape(failure.FeedId), Markup.Escape(failure.Code), Markup.Escape(failure.Message));
+            }
+
+            console.Write(failures);
+        }
+    }
+}
