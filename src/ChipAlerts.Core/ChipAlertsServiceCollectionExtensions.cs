@@ -27,6 +27,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddOptions<FetchOptions>().Bind(settings.GetSection(FetchOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(settings.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
+        services.TryAddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => ConfigLoader.Load(sp.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.ConfigPath, settings));
         services.AddSingleton(sp => new WatchListMatcher(sp.GetRequiredService<LoadedConfig>().Config.WatchLists));

@@ -23,8 +23,7 @@ public static partial class FeedDates
 
     private static readonly string[] Rfc822Formats =
     [
-        "d MMM yyyy H:m:s zzz", "d MMM yyyy H:m zzz", "d MMM yy H:m:s zzz", "d MMM yy H:m zzz",
-        "d MMM yyyy H:m:s", "d MMM yyyy H:m", "d MMM yyyy",
+        "d MMM yyyy H:m:s", "d MMM yyyy H:m", "d MMM yyyy", "d MMM yy H:m:s", "d MMM yy H:m", "d MMM yy",
     ];
 
     public static DateTimeOffset? Parse(string? value)

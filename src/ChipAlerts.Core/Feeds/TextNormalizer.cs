@@ -101,7 +101,8 @@ public static class TextNormalizer
                 continue; // zero-width and direction marks
             }
 
-            if (output.Length + (pendingSpace ? 2 : 1) > maxLength)
+            // Keep one place for the ellipsis, so the result is never longer than maxLength.
+            if (output.Length + (pendingSpace ? 2 : 1) > maxLength - 1)
             {
                 output.Append('…');
                 break;

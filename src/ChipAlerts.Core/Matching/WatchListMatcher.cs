@@ -63,6 +63,13 @@ public sealed class WatchListMatcher
 
     private void Scan(string text, string field, List<MatchEvidence>?[] evidence, bool[] excluded)
     {
+        // Parsed feed text is NFKC already (a cheap check); text from elsewhere is folded here, and
+        // offsets then refer to the folded text.
+        if (!text.IsNormalized(NormalizationForm.FormKC))
+        {
+            text = text.Normalize(NormalizationForm.FormKC);
+        }
+
         var tokens = Tokenizer.Tokenize(text);
         var words = tokens.Select(t => text.Substring(t.Start, t.Length)).ToArray();
         var lowered = words.Select(w => w.ToLowerInvariant()).ToArray();

@@ -1,0 +1,136 @@
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Tests.Support;
+using Microsoft.Extensions.Configuration;
+
+namespace ChipAlerts.Core.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    private static IConfiguration Settings(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
+
+    private IReadOnlyList<string> Errors(string json, IConfiguration? settings = null)
+    {
+        var path = dir.File("chipalerts.json");
+        File.WriteAllText(path, json);
+        File.WriteAllText(dir.File("feed.xml"), "<rss/>");
+        var error = Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(path, settings ?? Settings()));
+        return [.. error.Errors.Select(e => e.ToString())];
+    }
+
+    [Fact]
+    public void Load_Samples_IsValid()
+    {
+        var loaded = ConfigLoader.Load(Path.Combine(TestPaths.Samples, "chipalerts.json"), Settings());
+
+        Assert.Equal(3, loaded.Config.Feeds.Count);
+        Assert.Equal(["Rapidus", "Micron", "Export controls", "AI", "Quantum"], loaded.Config.WatchLists.Select(l => l.Name));
+        Assert.Equal(2, loaded.Config.Subscribers.Count);
+        Assert.True(loaded.ResolveFeedUrl(loaded.Config.Feeds[0]).IsFile);
+    }
+
+    [Fact]
+    public void Load_MissingFile_SaysWhereItLooked()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(dir.File("nope.json"), Settings()));
+
+        Assert.StartsWith("$: file not found at '", error.Errors.Single().ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_EveryProblem_IsReportedWithPathAndFix()
+    {
+        var errors = Errors("""
+            {
+              "pollSchedule": "every 5 minutes",
+              "watchlist": [],
+              "feeds": [ { "id": "Wire Feed", "url": "" }, { "id": "b", "url": "missing.xml", "intervall": "00:05:00" } ],
+              "watchLists": [ { "name": "AI", "terms": [ "--" ] }, { "name": "ai", "caseSensitiveTerms": [ "AI" ] } ],
+              "subscribers": [ { "id": "desk", "watchLists": [ "AI", "Quantm" ], "channels": [ { "type": "pager" }, { "type": "email", "to": "not an address" } ] } ]
+            }
+            """);
+
+        Assert.Equal(
+        [
+            "watchlist: unknown field; did you mean 'watchLists'?",
+            "pollSchedule: 'every 5 minutes' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\" for every 15 minutes.",
+            "feeds[0].id: 'Wire Feed' may hold only lower-case letters, digits and '-', e.g. \"wire-feed\".",
+            "feeds[0].url: missing: give an http(s) URL or a path to a local feed file.",
+            "feeds[1].intervall: unknown field; known fields here: id, name, url, interval.",
+            $"feeds[1].url: the file '{dir.File("missing.xml")}' does not exist; paths are relative to the configuration file.",
+            "watchLists[0].terms[0]: '--' has no letter or digit to match; remove it or write a word.",
+            "watchLists[1].name: 'ai' is used by another watch-list; names must be unique (ignoring case).",
+            "subscribers[0].watchLists[1]: no watch-list is named 'Quantm'; known lists: AI, ai.",
+            "subscribers[0].channels[0].type: 'pager' is not a channel type; use \"email\" or \"webhook\".",
+            "subscribers[0].channels[1].to: 'not an address' is not an email address; write it as \"name@example.com\".",
+            "email: missing: a subscriber has an email channel, so add \"email\": { \"from\": \"ChipAlerts <alerts@example.com>\" }.",
+        ], errors);
+    }
+
+    [Fact]
+    public void Load_WrongType_NamesPathAndLine()
+    {
+        var errors = Errors("""
+            {
+              "feeds": [ { "id": "a", "url": "feed.xml", "interval": 15 } ]
+            }
+            """);
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("feeds[0].interval: cannot be read (line 2): The JSON value could not be converted to", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WebhookSettings_MustExistAndBeWellFormed()
+    {
+        var json = """
+            {
+              "feeds": [ { "id": "a", "url": "feed.xml" } ],
+              "watchLists": [ { "name": "AI", "caseSensitiveTerms": [ "AI" ] } ],
+              "subscribers": [ { "id": "team", "watchLists": [ "AI" ], "channels": [
+                { "type": "webhook", "urlSetting": "Hooks:Team", "signingSecretSetting": "Hooks:TeamSecret" },
+                { "type": "webhook", "urlSetting": "Hooks:Other" } ] } ]
+            }
+            """;
+
+        var errors = Errors(json, Settings(("Hooks:TeamSecret", "plain"), ("Hooks:Other", "ftp://x")));
+
+        Assert.Equal(
+        [
+            "subscribers[0].channels[0].urlSetting: the setting 'Hooks:Team' is not set; set it (for example as the environment variable Hooks__Team) to the webhook URL.",
+            "subscribers[0].channels[0].signingSecretSetting: the setting 'Hooks:TeamSecret' must hold a secret of the form whsec_<base64>.",
+            "subscribers[0].channels[1].urlSetting: the setting 'Hooks:Other' does not hold an absolute http(s) URL.",
+        ], errors);
+    }
+
+    [Fact]
+    public void Load_SmtpProblems_AreNamed()
+    {
+        var errors = Errors("""
+            {
+              "feeds": [ { "id": "a", "url": "feed.xml" } ],
+              "email": { "from": "alerts", "smtp": { "host": "", "port": 0, "security": "Auto", "passwordSetting": "Smtp:Password" } }
+            }
+            """);
+
+        Assert.Equal(
+        [
+            "email.from: 'alerts' is not a sender address; write it as \"ChipAlerts <alerts@example.com>\".",
+            "email.smtp.host: missing: give the SMTP server's host name, or remove \"smtp\" to write emails to the outbox folder.",
+            "email.smtp.port: 0 is not a TCP port; use 587 (StartTls) or 465 (SslOnConnect).",
+            "email.smtp.security: 'Auto' is not supported; use \"StartTls\", \"SslOnConnect\", or \"None\" for a relay on localhost.",
+            "email.smtp.passwordSetting: the setting 'Smtp:Password' is not set; set it (for example as the environment variable Smtp__Password) to the SMTP password.",
+        ], errors);
+    }
+
+    [Fact]
+    public void Secret_ToString_IsRedacted()
+    {
+        Assert.Equal("***", new Secret("hunter2").ToString());
+        Assert.Equal("password ***", $"password {new Secret("hunter2")}");
+    }
+}

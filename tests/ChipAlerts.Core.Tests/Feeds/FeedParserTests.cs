@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text;
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Tests.Support;
+
+namespace ChipAlerts.Core.Tests.Feeds;
+
+public sealed class FeedParserTests
+{
+    private static readonly Uri FeedUrl = new("https://wire.example.com/feed.xml");
+
+    private static IReadOnlyList<FeedItem> ParseFixture(string name, string? charset = null) =>
+        FeedParser.Parse("test", File.ReadAllBytes(TestPaths.Fixture("Feeds/" + name)), charset, FeedUrl);
+
+    private static FeedException Refused(string name) =>
+        Assert.Throws<FeedException>(() => ParseFixture(name));
+
+    [Fact]
+    public void Parse_Rss20_MapsFieldsToPlainText()
+    {
+        var items = ParseFixture("rss20.xml");
+
+        Assert.Equal(4, items.Count);
+        var first = items[0];
+        Assert.Equal("Rapidus & IBM: 2nm milestone", first.Title);
+        // script and style dropped, &nbsp; decoded and folded, full-width letters folded by NFKC
+        Assert.Equal("First wafers from the pilot line. Rapidus said so.", first.Summary);
+        Assert.Equal("https://wire.example.com/a?utm_source=rss#top", first.Link);
+        Assert.Equal(new DateTimeOffset(2023, 5, 25, 18, 40, 0, TimeSpan.Zero), first.Published);
+    }
+
+    [Fact]
+    public void Parse_Rss20_KeysByGuidThenLinkThenContent()
+    {
+        var items = ParseFixture("rss20.xml");
+
+        Assert.Equal(ItemKeys.Hash("guid|test|wire-0001"), items[0].Key); // bare guid, trimmed, scoped by feed
+        Assert.Equal(ItemKeys.Hash("link|https://wire.example.com/b?id=7"), items[1].Key); // canonical link
+        Assert.Equal(ItemKeys.Hash("text|test|Neither guid nor link|Only text."), items[2].Key);
+        Assert.Equal(4, items.Select(i => i.Key).Distinct().Count());
+    }
+
+    [Fact]
+    public void Parse_JavascriptLink_IsDropped()
+    {
+        var item = ParseFixture("rss20.xml")[3];
+
+        Assert.Null(item.Link);
+    }
+
+    [Fact]
+    public void Parse_Atom_UsesPublishedAndDecodesHtml()
+    {
+        var items = ParseFixture("atom.xml");
+
+        Assert.Equal(2, items.Count);
+        Assert.Equal("Export controls & the Netherlands", items[0].Title);
+        Assert.Equal("Tools & rules.", items[0].Summary);
+        Assert.Equal("https://atom.example.org/1", items[0].Link);
+        Assert.Equal(new DateTimeOffset(2023, 5, 26, 0, 0, 0, TimeSpan.Zero), items[0].Published);
+        Assert.Equal("Body in content.", items[1].Summary);
+    }
+
+    [Fact]
+    public void Parse_Rss091_ReadsItems()
+    {
+        var item = Assert.Single(ParseFixture("rss091.xml"));
+
+        Assert.Equal("Micron opens design centre in Hyderabad", item.Title);
+        Assert.Equal("https://legacy.example.com/micron-hyderabad", item.Link);
+    }
+
+    [Fact]
+    public void Parse_Rss10_ReadsTheSampleFeed()
+    {
+        var items = FeedParser.Parse("digest", File.ReadAllBytes(Path.Combine(TestPaths.Samples, "feeds", "tech-digest-asia.rdf")), null, FeedUrl);
+
+        Assert.Equal(10, items.Count);
+        Assert.Equal("ラピダス、北海道で新工場の起工式", items[0].Title);
+        Assert.Equal(new DateTimeOffset(2023, 9, 1, 2, 0, 0, TimeSpan.Zero), items[0].Published);
+    }
+
+    [Theory]
+    [InlineData("iso-8859-1.xml", null, "Nishimura à Détroit - café")]
+    [InlineData("windows-1252-no-declaration.xml", "windows-1252", "“Micron” – €3bn plan")]
+    [InlineData("utf-16-bom.xml", null, "ラピダスとIBM")]
+    public void Parse_Encodings_DecodeTitles(string fixture, string? httpCharset, string title)
+    {
+        var item = Assert.Single(ParseFixture(fixture, httpCharset));
+
+        Assert.Equal(title, item.Title);
+    }
+
+    [Theory]
+    [InlineData("entity-bomb.xml", "dtd-refused")]
+    [InlineData("external-entity.xml", "dtd-refused")]
+    [InlineData("html-page.html", "html-page")]
+    [InlineData("malformed.xml", "malformed-xml")]
+    [InlineData("not-a-feed.xml", "not-a-feed")]
+    public void Parse_HostileOrBroken_RefusedWithCode(string fixture, string code)
+    {
+        Assert.Equal(code, Refused(fixture).Code);
+    }
+
+    [Fact]
+    public void Parse_EmptyBody_IsEmptyError()
+    {
+        var error = Assert.Throws<FeedException>(() => FeedParser.Parse("test", [], null, FeedUrl));
+
+        Assert.Equal("empty", error.Code);
+        Assert.Equal("the body is empty.", error.Message);
+    }
+
+    [Fact]
+    public void Parse_200000DeepNesting_RefusedQuicklyWithoutRecursion()
+    {
+        const int depth = 200_000;
+        var document = new StringBuilder("<rss version=\"2.0\"><channel>");
+        for (var i = 0; i < depth; i++)
+        {
+            document.Append("<x>");
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var error = Assert.Throws<FeedException>(() => FeedParser.Parse("deep", Encoding.UTF8.GetBytes(document.ToString()), null, FeedUrl));
+
+        Assert.Equal("too-deep", error.Code);
+        Assert.Equal("elements nest deeper than 64 levels; no real feed does.", error.Message);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Pipeline;
+using ChipAlerts.Core.State;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChipAlerts.Core.Tests.Support;
+
+/// <summary>
+/// The real composition root (AddChipAlerts) over a configuration written to a temp folder and a real
+/// SQLite file. Creating a second host on the same folder is what a restarted process sees.
+/// </summary>
+public sealed class PipelineHost : IDisposable
+{
+    private readonly ServiceProvider provider;
+
+    private PipelineHost(ServiceProvider provider, ListLogger logs)
+    {
+        this.provider = provider;
+        Logs = logs;
+    }
+
+    public ListLogger Logs { get; }
+
+    public AlertPipeline Pipeline => provider.GetRequiredService<AlertPipeline>();
+    public AlertDispatcher Dispatcher => provider.GetRequiredService<AlertDispatcher>();
+    public SqliteStore Store => provider.GetRequiredService<SqliteStore>();
+    public T Get<T>() where T : notnull => provider.GetRequiredService<T>();
+
+    /// <summary>Small, fast bounds so hostile-feed tests finish quickly.</summary>
+    public static readonly Dictionary<string, string?> FastSettings = new()
+    {
+        ["ChipAlerts:Fetch:Timeout"] = "00:00:02",
+        ["ChipAlerts:Fetch:MaxBytes"] = "1048576",
+        ["ChipAlerts:Delivery:WebhookTimeout"] = "00:00:02",
+    };
+
+    public static PipelineHost Create(TempDir dir, ChipAlertsConfig config, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    {
+        var configPath = dir.File("chipalerts.json");
+        File.WriteAllText(configPath, JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
+
+        var values = new Dictionary<string, string?>(FastSettings)
+        {
+            ["ChipAlerts:ConfigPath"] = configPath,
+            ["ChipAlerts:DataPath"] = dir.File("chipalerts.db"),
+            ["ChipAlerts:OutboxPath"] = dir.File("outbox"),
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var logs = new ListLogger();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
+        services.AddChipAlerts(configuration);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        return new PipelineHost(provider, logs);
+    }
+
+    public void Dispose() => provider.Dispose();
+}
+
+/// <summary>Keeps every formatted log line, so tests can assert that no secret reached a log.</summary>
+public sealed class ListLogger : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
+
+    public IReadOnlyCollection<string> Lines => lines;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ListLogger owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.lines.Enqueue($"{logLevel}: {formatter(state, exception)} {exception}");
+    }
+}
