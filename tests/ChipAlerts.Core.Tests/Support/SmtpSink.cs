@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
+using SmtpServer.Authentication;
 using SmtpServer.Storage;
 
 namespace ChipAlerts.Core.Tests.Support;
@@ -25,15 +26,24 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <summary>Null accepts the message; otherwise the reply code to answer with.</summary>
     public Func<SmtpReplyCode?> Reply { get; set; } = () => null;
 
-    public static async Task<SmtpSink> StartAsync(int? port = null)
+    /// <summary>With <paramref name="password"/>, the server requires AUTH (PLAIN/LOGIN) as user "alerts" with that password.</summary>
+    public static async Task<SmtpSink> StartAsync(int? port = null, string? password = null)
     {
         var sink = new SmtpSink { Port = port ?? FreePort() };
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, sink.Port)))
+            .Endpoint(e => e
+                .Endpoint(new IPEndPoint(IPAddress.Loopback, sink.Port))
+                .AllowUnsecureAuthentication(password is not null)
+                .AuthenticationRequired(password is not null))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(sink));
+        if (password is not null)
+        {
+            services.Add(new Authenticator(password));
+        }
+
         var server = new SmtpServer.SmtpServer(options, services);
         sink.running = server.StartAsync(sink.stop.Token);
         await WaitUntilListeningAsync(sink.Port);
@@ -78,6 +88,12 @@ public sealed class SmtpSink : IAsyncDisposable
         }
 
         stop.Dispose();
+    }
+
+    private sealed class Authenticator(string password) : UserAuthenticator
+    {
+        public override Task<bool> AuthenticateAsync(ISessionContext context, string user, string password2, CancellationToken cancellationToken) =>
+            Task.FromResult(user == "alerts" && password2 == password);
     }
 
     private sealed class Store(SmtpSink sink) : MessageStore

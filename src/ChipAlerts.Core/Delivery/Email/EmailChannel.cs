@@ -74,6 +74,10 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         {
             return DeliveryResult.Retry($"SMTP {(int)e.StatusCode}: {e.Message}");
         }
+        catch (NotSupportedException) when (client.IsConnected && !client.IsAuthenticated)
+        {
+            return DeliveryResult.Retry("the SMTP server offers no authentication; remove email.smtp.userName or use a server that does.");
+        }
         catch (AuthenticationException e)
         {
             // Fixing the credentials should let the backlog through, so this stays retryable.

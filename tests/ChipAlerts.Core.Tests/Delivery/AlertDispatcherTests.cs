@@ -1,0 +1,87 @@
+using ChipAlerts.Core.State;
+using ChipAlerts.Core.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using SmtpServer.Protocol;
+
+namespace ChipAlerts.Core.Tests.Delivery;
+
+public sealed class AlertDispatcherTests : IAsyncLifetime
+{
+    private readonly TempDir dir = new();
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private SmtpSink smtp = null!;
+    private PipelineHost host = null!;
+
+    public async Task InitializeAsync()
+    {
+        smtp = await SmtpSink.StartAsync();
+        host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp), time: time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        host.Dispose();
+        await smtp.DisposeAsync();
+        dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Deliver_Success_MarksDelivered()
+    {
+        await host.Store.AddAsync([Alerts.Email("a", createdAt: time.GetUtcNow()), Alerts.Email("b", createdAt: time.GetUtcNow())], default);
+
+        var summary = await host.Dispatcher.DeliverDueAsync(default);
+
+        Assert.Equal(new(2, 0, 0), summary);
+        Assert.Equal(2, smtp.Messages.Count);
+        Assert.Equal(new OutboxCounts(0, 2, 0), await host.Store.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task Deliver_TransientFailure_StaysPendingWithDoublingDelay()
+    {
+        smtp.Reply = () => (SmtpReplyCode)451;
+        await host.Store.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+
+        Assert.Equal(new(0, 1, 0), await host.Dispatcher.DeliverDueAsync(default));
+        Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default)); // not due yet
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(new(0, 1, 0), await host.Dispatcher.DeliverDueAsync(default)); // second attempt
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default)); // 60 s after the second
+
+        smtp.Reply = () => null;
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(new(1, 0, 0), await host.Dispatcher.DeliverDueAsync(default));
+        Assert.Single(smtp.Messages);
+        Assert.Equal(new OutboxCounts(0, 1, 0), await host.Store.CountAsync(default));
+    }
+
+    [Fact]
+    public async Task Deliver_PermanentFailure_IsFailedWithReasonAndNotRetried()
+    {
+        smtp.Reply = () => (SmtpReplyCode)550;
+        await host.Store.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+
+        Assert.Equal(new(0, 0, 1), await host.Dispatcher.DeliverDueAsync(default));
+        time.Advance(TimeSpan.FromDays(1));
+
+        Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default));
+        Assert.Equal(new OutboxCounts(0, 0, 1), await host.Store.CountAsync(default));
+        Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error: Alert ", StringComparison.Ordinal) && l.Contains("SMTP 550", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(1, null, 30)]
+    [InlineData(2, null, 60)]
+    [InlineData(3, null, 120)]
+    [InlineData(20, null, 3600)]
+    [InlineData(1, 300, 300)]
+    [InlineData(3, 5, 120)]
+    public void RetryDelay_DoublesUpToCapAndHonoursLongerRetryAfter(int attempts, int? retryAfterSeconds, int expectedSeconds)
+    {
+        var delay = host.Dispatcher.RetryDelay(attempts, retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
+    }
+}

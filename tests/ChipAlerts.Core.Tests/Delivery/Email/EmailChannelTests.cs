@@ -1,0 +1,162 @@
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Delivery.Email;
+using ChipAlerts.Core.Routing;
+using ChipAlerts.Core.Tests.Support;
+using MimeKit;
+using SmtpServer.Protocol;
+
+namespace ChipAlerts.Core.Tests.Delivery.Email;
+
+public sealed class EmailChannelTests : IAsyncLifetime
+{
+    private readonly TempDir dir = new();
+    private SmtpSink smtp = null!;
+
+    public async Task InitializeAsync() => smtp = await SmtpSink.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await smtp.DisposeAsync();
+        dir.Dispose();
+    }
+
+    private EmailChannel Channel(SmtpSink? server, string? passwordSetting = null, IDictionary<string, string?>? settings = null)
+    {
+        var config = Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], server);
+        if (server is not null && passwordSetting is not null)
+        {
+            config = config with { Email = config.Email! with { Smtp = config.Email.Smtp! with { UserName = "alerts", PasswordSetting = passwordSetting } } };
+        }
+
+        var host = PipelineHost.Create(dir, config, settings);
+        return (EmailChannel)host.Get<IEnumerable<IAlertChannel>>().Single(c => c.Type == "email");
+    }
+
+    private static Alert HostileAlert() => Alerts.For(
+        Alerts.Item("evil", title: "Rapidus news\r\nBcc: victim@example.com\r\nX-Injected: yes", summary: "<script>alert('x')</script> & <b>bold</b>"),
+        new ChannelAddress("email", "desk@example.com"),
+        new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task Send_Smtp_DeliversMultipartWithHeadersAndExplanation()
+    {
+        var alert = Alerts.Email();
+
+        var result = await Channel(smtp).SendAsync(alert, default);
+
+        Assert.Equal(DeliveryResult.Delivered, result);
+        var message = Assert.Single(smtp.Messages);
+        Assert.Equal("[ChipAlerts] Rapidus: Rapidus starts pilot line", message.Subject);
+        Assert.Equal($"{alert.AlertId}@chipalerts.test", message.MessageId);
+        Assert.Equal("alerts@chipalerts.test", message.From.Mailboxes.Single().Address);
+        Assert.Equal("desk@example.com", message.To.Mailboxes.Single().Address);
+        Assert.NotEqual(DateTimeOffset.MinValue, message.Date);
+        Assert.Contains("Why you got this:", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("- Rapidus: matched Rapidus in title", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("https://wire.example.com/item-1", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://wire.example.com/item-1\"", message.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("<mark>Rapidus</mark>", message.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_HostileTitleAndSummary_CannotInjectHeadersOrMarkup()
+    {
+        await Channel(smtp).SendAsync(HostileAlert(), default);
+
+        var message = Assert.Single(smtp.Messages);
+        Assert.Null(message.Headers["X-Injected"]);
+        Assert.Empty(message.Bcc);
+        Assert.Single(message.To.Mailboxes);
+        Assert.Equal("[ChipAlerts] Rapidus: Rapidus news  Bcc: victim@example.com  X-Injected: yes", message.Subject);
+        Assert.DoesNotContain("<script>", message.HtmlBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>bold", message.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;", message.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_Smtp5xx_IsPermanent()
+    {
+        smtp.Reply = () => (SmtpReplyCode)550;
+
+        var result = await Channel(smtp).SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
+        Assert.StartsWith("SMTP 550:", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_Smtp4xx_IsRetryable()
+    {
+        smtp.Reply = () => (SmtpReplyCode)451;
+
+        var result = await Channel(smtp).SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, result.Outcome);
+        Assert.StartsWith("SMTP 451:", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_ServerDown_IsRetryable()
+    {
+        var down = await SmtpSink.StartAsync();
+        await down.DisposeAsync();
+
+        var result = await Channel(down).SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, result.Outcome);
+        Assert.StartsWith($"SMTP connection to 127.0.0.1:{down.Port} failed", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_WithCredentials_Authenticates()
+    {
+        await using var secured = await SmtpSink.StartAsync(password: "right-password");
+        var channel = Channel(secured, "Smtp:Password", new Dictionary<string, string?> { ["Smtp:Password"] = "right-password" });
+
+        var result = await channel.SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryResult.Delivered, result);
+        Assert.Single(secured.Messages);
+    }
+
+    [Fact]
+    public async Task Send_WrongPassword_IsRetryableAndNeverShowsThePassword()
+    {
+        await using var secured = await SmtpSink.StartAsync(password: "right-password");
+        var channel = Channel(secured, "Smtp:Password", new Dictionary<string, string?> { ["Smtp:Password"] = "hunter2-secret" });
+
+        var result = await channel.SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, result.Outcome);
+        Assert.StartsWith("SMTP authentication failed", result.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-secret", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(secured.Messages);
+    }
+
+    [Fact]
+    public async Task Send_CredentialsForServerWithoutAuth_SaysSo()
+    {
+        var channel = Channel(smtp, "Smtp:Password", new Dictionary<string, string?> { ["Smtp:Password"] = "hunter2-secret" });
+
+        var result = await channel.SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryResult.Retry("the SMTP server offers no authentication; remove email.smtp.userName or use a server that does."), result);
+    }
+
+    [Fact]
+    public async Task Send_NoSmtp_WritesOneEmlPerAlertToPickupFolder()
+    {
+        var channel = Channel(server: null);
+        var alert = Alerts.Email();
+
+        await channel.SendAsync(alert, default);
+        await channel.SendAsync(alert, default); // a resend replaces, it does not add
+
+        var file = Assert.Single(Directory.GetFiles(channel.PickupFolder));
+        Assert.Equal(alert.AlertId + ".eml", Path.GetFileName(file));
+        var message = await MimeMessage.LoadAsync(file);
+        Assert.Equal("[ChipAlerts] Rapidus: Rapidus starts pilot line", message.Subject);
+        Assert.NotNull(message.HtmlBody);
+        Assert.NotNull(message.TextBody);
+    }
+}

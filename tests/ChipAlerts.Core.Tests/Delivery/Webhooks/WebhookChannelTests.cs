@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Routing;
+using ChipAlerts.Core.Tests.Support;
+using Microsoft.AspNetCore.Http;
+
+namespace ChipAlerts.Core.Tests.Delivery.Webhooks;
+
+public sealed class WebhookChannelTests : IAsyncLifetime
+{
+    private const string SigningSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    private readonly TempDir dir = new();
+    private TestServer receiver = null!;
+
+    public async Task InitializeAsync() => receiver = await TestServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await receiver.DisposeAsync();
+        dir.Dispose();
+    }
+
+    private (IAlertChannel Channel, PipelineHost Host) Channel(string path)
+    {
+        var team = new SubscriberConfig
+        {
+            Id = "team",
+            WatchLists = ["Rapidus"],
+            Channels = [new ChannelConfig { Type = "webhook", UrlSetting = "Hooks:Team", SigningSecretSetting = "Hooks:TeamSecret" }],
+        };
+        var host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], null, team), new Dictionary<string, string?>
+        {
+            ["Hooks:Team"] = receiver.Url(path + "?token=secret-token").ToString(),
+            ["Hooks:TeamSecret"] = SigningSecret,
+        });
+        return (host.Get<IEnumerable<IAlertChannel>>().Single(c => c.Type == "webhook"), host);
+    }
+
+    private static Alert TeamAlert() => Alerts.For(Alerts.Item(), new ChannelAddress("webhook", "Hooks:Team"), new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), "team");
+
+    [Fact]
+    public async Task Send_PostsVersionedJsonWithStandardWebhookHeaders()
+    {
+        receiver.MapText("/hook", "ok", "text/plain");
+        var alert = TeamAlert();
+
+        var result = await Channel("/hook").Channel.SendAsync(alert, default);
+
+        Assert.Equal(DeliveryResult.Delivered, result);
+        var request = Assert.Single(receiver.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("application/json; charset=utf-8", request.Headers["Content-Type"]);
+        Assert.Equal(alert.AlertId, request.Headers["webhook-id"]);
+        using var json = JsonDocument.Parse(request.Body);
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("version").GetInt32());
+        Assert.Equal("alert", root.GetProperty("type").GetString());
+        Assert.Equal(alert.AlertId, root.GetProperty("alertId").GetString());
+        Assert.Equal("Rapidus starts pilot line", root.GetProperty("item").GetProperty("title").GetString());
+        Assert.Equal("Rapidus in title", root.GetProperty("matches")[0].GetProperty("explanation").GetString());
+    }
+
+    [Fact]
+    public async Task Send_Signature_VerifiesIndependently()
+    {
+        receiver.MapText("/hook", "ok", "text/plain");
+
+        await Channel("/hook").Channel.SendAsync(TeamAlert(), default);
+
+        // Standard Webhooks: HMAC-SHA256 over "id.timestamp.body", key = base64 after "whsec_".
+        var request = Assert.Single(receiver.Requests);
+        var key = Convert.FromBase64String(SigningSecret["whsec_".Length..]);
+        var signed = Encoding.UTF8.GetBytes($"{request.Headers["webhook-id"]}.{request.Headers["webhook-timestamp"]}.{request.BodyText}");
+        var expected = "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed));
+        Assert.Equal(expected, request.Headers["webhook-signature"]);
+    }
+
+    [Theory]
+    [InlineData(500, DeliveryOutcome.RetryableFailure)]
+    [InlineData(503, DeliveryOutcome.RetryableFailure)]
+    [InlineData(408, DeliveryOutcome.RetryableFailure)]
+    [InlineData(404, DeliveryOutcome.PermanentFailure)]
+    [InlineData(400, DeliveryOutcome.PermanentFailure)]
+    public async Task Send_ErrorStatus_IsClassified(int status, DeliveryOutcome outcome)
+    {
+        receiver.MapText("/hook", "no", "text/plain", status);
+
+        var result = await Channel("/hook").Channel.SendAsync(TeamAlert(), default);
+
+        Assert.Equal(outcome, result.Outcome);
+        Assert.Equal($"the webhook answered {status}.", result.Reason);
+    }
+
+    [Fact]
+    public async Task Send_429_CarriesRetryAfter()
+    {
+        receiver.Map("/hook", context =>
+        {
+            context.Response.StatusCode = 429;
+            context.Response.Headers.RetryAfter = "30";
+            return Task.CompletedTask;
+        });
+
+        var result = await Channel("/hook").Channel.SendAsync(TeamAlert(), default);
+
+        Assert.Equal(DeliveryResult.Retry("the webhook answered 429.", TimeSpan.FromSeconds(30)), result);
+    }
+
+    [Fact]
+    public async Task Send_ReceiverNeverAnswers_TimesOutRetryably()
+    {
+        receiver.Map("/hook", context => Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
+
+        var result = await Channel("/hook").Channel.SendAsync(TeamAlert(), default);
+
+        Assert.Equal(DeliveryResult.Retry("the webhook did not answer within 2 s."), result);
+    }
+
+    [Fact]
+    public async Task Send_Failures_NeverLeakTheUrlTokenOrSecret()
+    {
+        var (channel, host) = Channel("/hook");
+        receiver.Map("/hook", context =>
+        {
+            context.Abort(); // connection dropped mid-request
+            return Task.CompletedTask;
+        });
+
+        var direct = await channel.SendAsync(TeamAlert(), default);
+        await host.Store.AddAsync([TeamAlert()], default);
+        await host.Dispatcher.DeliverDueAsync(default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, direct.Outcome);
+        var everything = string.Join('\n', host.Logs.Lines.Append(direct.Reason));
+        Assert.Contains(TeamAlert().AlertId, everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-token", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain(SigningSecret["whsec_".Length..], everything, StringComparison.Ordinal);
+    }
+}
