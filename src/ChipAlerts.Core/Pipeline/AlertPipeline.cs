@@ -97,7 +97,7 @@ public sealed partial class AlertPipeline(
             // Alerts are stored before the items are marked seen. If the process dies in between, the
             // next poll sees the items as new again and derives the same AlertIds, which the outbox
             // ignores: nothing is lost and nothing is sent twice.
-            await outbox.AddAsync(alerts, cancellationToken);
+            var stored = await outbox.AddAsync(alerts, cancellationToken);
             await ledger.MarkSeenAsync(fresh, now, cancellationToken);
             await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, now, fresh.Count), cancellationToken);
             return new FeedOutcome
@@ -106,7 +106,7 @@ public sealed partial class AlertPipeline(
                 Items = items.Count,
                 NewItems = fresh.Count,
                 MatchesPerList = matchesPerList,
-                AlertsCreated = alerts.Count,
+                AlertsCreated = stored,
             };
         }
         catch (Exception e) when (e is FeedException or not OperationCanceledException)

@@ -15,7 +15,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         smtp = await SmtpSink.StartAsync();
-        host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp), time: time);
+        host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port), time: time);
     }
 
     public async Task DisposeAsync()

@@ -11,7 +11,7 @@ public static class Configs
 
     public static List<WatchListConfig> SampleWatchLists => Samples.WatchLists;
 
-    public static ChipAlertsConfig With(IEnumerable<FeedConfig> feeds, SmtpSink? smtp = null, params SubscriberConfig[] subscribers) => new()
+    public static ChipAlertsConfig With(IEnumerable<FeedConfig> feeds, int? smtpPort = null, params SubscriberConfig[] subscribers) => new()
     {
         Feeds = [.. feeds],
         WatchLists = SampleWatchLists,
@@ -19,7 +19,7 @@ public static class Configs
         Email = new EmailConfig
         {
             From = "ChipAlerts <alerts@chipalerts.test>",
-            Smtp = smtp is null ? null : new SmtpConfig { Host = "127.0.0.1", Port = smtp.Port, Security = "None" },
+            Smtp = smtpPort is { } port ? new SmtpConfig { Host = "127.0.0.1", Port = port, Security = "None" } : null,
         },
     };
 

@@ -22,7 +22,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
 
     private EmailChannel Channel(SmtpSink? server, string? passwordSetting = null, IDictionary<string, string?>? settings = null)
     {
-        var config = Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], server);
+        var config = Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], server?.Port);
         if (server is not null && passwordSetting is not null)
         {
             config = config with { Email = config.Email! with { Smtp = config.Email.Smtp! with { UserName = "alerts", PasswordSetting = passwordSetting } } };

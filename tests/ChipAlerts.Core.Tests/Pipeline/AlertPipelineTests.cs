@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.State;
+using ChipAlerts.Core.Tests.Feeds;
+using ChipAlerts.Core.Tests.Support;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChipAlerts.Core.Tests.Pipeline;
+
+public sealed class AlertPipelineTests : IAsyncLifetime
+{
+    private const string GoodFeed = """
+        <?xml version="1.0" encoding="utf-8"?>
+        <rss version="2.0"><channel><title>Good</title>
+          <item><title>Rapidus starts 2nm pilot line</title><link>https://good.example.com/1</link><guid>g-1</guid>
+            <description>&lt;p&gt;Rapidus &amp;amp; IBM &lt;b&gt;ship&lt;/b&gt; first wafers.&lt;/p&gt;</description></item>
+          <item><title>Micron (MU.O) beats estimates</title><link>https://good.example.com/2</link><guid>g-2</guid></item>
+          <item><title>Football results</title><link>https://good.example.com/3</link><guid>g-3</guid></item>
+        </channel></rss>
+        """;
+
+    private readonly TempDir dir = new();
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    private TestServer feeds = null!;
+    private SmtpSink smtp = null!;
+
+    public async Task InitializeAsync()
+    {
+        feeds = await TestServer.StartAsync();
+        smtp = await SmtpSink.StartAsync();
+        feeds.Map("/good", async context =>
+        {
+            if (context.Request.Headers.IfNoneMatch == "\"good-v1\"")
+            {
+                context.Response.StatusCode = 304;
+                return;
+            }
+
+            context.Response.Headers.ETag = "\"good-v1\"";
+            context.Response.ContentType = "application/rss+xml; charset=utf-8";
+            await context.Response.WriteAsync(GoodFeed);
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await smtp.DisposeAsync();
+        await feeds.DisposeAsync();
+        dir.Dispose();
+    }
+
+    private PipelineHost Host(SmtpSink mail, params FeedConfig[] extra) => Host(mail, time, extra);
+
+    private PipelineHost Host(SmtpSink mail, TimeProvider clock, params FeedConfig[] extra) =>
+        PipelineHost.Create(dir, Configs.With([Configs.Feed("good", feeds.Url("/good")), .. extra], mail.Port), time: clock);
+
+    [Fact]
+    public async Task Cycle_HostileFeedsBesideAGoodOne_EachFailsAloneAndTheGoodOneAlerts()
+    {
+        var chunk = Encoding.UTF8.GetBytes(new string('x', 64 * 1024));
+        var deep = new StringBuilder("<rss version=\"2.0\"><channel>").Insert(28, "<x>", 200_000).ToString();
+        var gzipBomb = FeedFetcherTests.Compress(new byte[64 * 1024 * 1024], "gzip");
+        feeds.MapText("/malformed", File.ReadAllText(TestPaths.Fixture("Feeds/malformed.xml")))
+            .MapText("/entity-bomb", File.ReadAllText(TestPaths.Fixture("Feeds/entity-bomb.xml")))
+            .MapText("/deep", deep)
+            .MapText("/html", File.ReadAllText(TestPaths.Fixture("Feeds/html-page.html")), "text/html")
+            .MapText("/missing", GoodFeed, status: 404)
+            .Map("/huge", async context =>
+            {
+                for (var sent = 0L; sent < 50L * 1024 * 1024; sent += chunk.Length)
+                {
+                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                }
+            })
+            .Map("/gzip-bomb", async context =>
+            {
+                context.Response.Headers.ContentEncoding = "gzip";
+                await context.Response.Body.WriteAsync(gzipBomb, context.RequestAborted);
+            })
+            .Map("/slow", async context =>
+            {
+                await context.Response.Body.FlushAsync();
+                for (var i = 0; i < 60; i++)
+                {
+                    await context.Response.Body.WriteAsync("<"u8.ToArray(), context.RequestAborted);
+                    await Task.Delay(1000, context.RequestAborted);
+                }
+            });
+        string[] bad = ["malformed", "entity-bomb", "deep", "html", "missing", "huge", "gzip-bomb", "slow"];
+        // The real clock: fetch deadlines run on the injected TimeProvider, and this test needs them to fire.
+        using var host = Host(smtp, TimeProvider.System, [.. bad.Select(id => Configs.Feed(id, feeds.Url("/" + id)))]);
+
+        var stopwatch = Stopwatch.StartNew();
+        var summary = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"cycle took {stopwatch.Elapsed}");
+        Assert.Equal(9, summary.FeedsPolled);
+        Assert.Equal(
+            ["deep: too-deep", "entity-bomb: dtd-refused", "gzip-bomb: too-large", "html: html-page", "huge: too-large", "malformed: malformed-xml", "missing: http-404", "slow: timeout"],
+            summary.Failures.Select(f => $"{f.FeedId}: {f.Code}").Order());
+        Assert.Equal(3, summary.NewItems);
+        Assert.Equal(2, summary.AlertsDelivered);
+        Assert.Equal(["[ChipAlerts] Micron: Micron (MU.O) beats estimates", "[ChipAlerts] Rapidus: Rapidus starts 2nm pilot line"], smtp.Messages.Select(m => m.Subject).Order());
+        var rapidus = smtp.Messages.Single(m => m.Subject!.Contains("Rapidus", StringComparison.Ordinal));
+        Assert.Contains("Rapidus &amp; IBM ship first wafers.", rapidus.HtmlBody, StringComparison.Ordinal);
+
+        var states = await host.Store.GetFeedStatesAsync(default);
+        Assert.Equal("too-deep", states["deep"].LastErrorCode);
+        Assert.Equal(1, states["deep"].ConsecutiveFailures);
+        Assert.True(states["deep"].NextPollAt > TimeProvider.System.GetUtcNow());
+        Assert.Null(states["good"].LastErrorCode);
+    }
+
+    [Fact]
+    public async Task Cycle_Twice_SecondIsNotModifiedAndSendsNothing()
+    {
+        using var host = Host(smtp);
+
+        var first = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        var second = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal((3, 2, 2), (first.NewItems, first.AlertsCreated, first.AlertsDelivered));
+        Assert.Equal((1, 0, 0, 0), (second.FeedsNotModified, second.NewItems, second.AlertsCreated, second.AlertsDelivered));
+        Assert.Equal(2, smtp.Messages.Count);
+        Assert.Equal(2, feeds.CountRequests("/good"));
+    }
+
+    [Fact]
+    public async Task Cycle_ChangedFeedWithSameItems_FindsNothingNew()
+    {
+        feeds.MapText("/no-etag", GoodFeed);
+        using var host = PipelineHost.Create(dir, Configs.With([Configs.Feed("no-etag", feeds.Url("/no-etag"))], smtp.Port), time: time);
+
+        await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        var second = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal((0, 0, 0), (second.FeedsNotModified, second.NewItems, second.AlertsCreated));
+        Assert.Equal(2, smtp.Messages.Count);
+    }
+
+    [Fact]
+    public async Task Cycle_DueOnly_SkipsAFailingFeedUntilItsBackoffEnds()
+    {
+        feeds.MapText("/broken", "not xml", status: 500);
+        using var host = Host(smtp, Configs.Feed("broken", feeds.Url("/broken")) with { Interval = TimeSpan.FromMinutes(1) });
+
+        await host.Pipeline.RunCycleAsync(allFeeds: false, default);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var beforeBackoff = await host.Pipeline.RunCycleAsync(allFeeds: false, default);
+        time.Advance(TimeSpan.FromMinutes(4));
+        var afterBackoff = await host.Pipeline.RunCycleAsync(allFeeds: false, default);
+
+        Assert.Equal(1, beforeBackoff.FeedsPolled); // only "good": "broken" waits 5 minutes after its failure
+        Assert.Equal(2, afterBackoff.FeedsPolled);
+        Assert.Equal(2, feeds.CountRequests("/broken"));
+        Assert.Equal(2, (await host.Store.GetFeedStatesAsync(default))["broken"].ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task Restart_PendingAlertsFromADeadSmtpServer_AreDeliveredOnceByTheNextProcess()
+    {
+        var port = SmtpSink.FreePort();
+        using (var first = PipelineHost.Create(dir, Configs.With([Configs.Feed("good", feeds.Url("/good"))], port), time: time))
+        {
+            var summary = await first.Pipeline.RunCycleAsync(allFeeds: true, default);
+            Assert.Equal((2, 0, 2), (summary.AlertsCreated, summary.AlertsDelivered, summary.AlertsPending));
+        }
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await using var upAgain = await SmtpSink.StartAsync(port);
+        using (var second = PipelineHost.Create(dir, Configs.With([Configs.Feed("good", feeds.Url("/good"))], port), time: time))
+        {
+            var summary = await second.Pipeline.RunCycleAsync(allFeeds: true, default);
+            Assert.Equal((0, 2, 0), (summary.AlertsCreated, summary.AlertsDelivered, summary.AlertsPending));
+            await second.Pipeline.RunCycleAsync(allFeeds: true, default);
+        }
+
+        Assert.Equal(2, upAgain.Messages.Count);
+        Assert.Equal(2, upAgain.Messages.Select(m => m.MessageId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Restart_AfterCrashBetweenOutboxAndLedger_SendsEachAlertOnce()
+    {
+        using (var first = Host(smtp))
+        {
+            await first.Pipeline.RunCycleAsync(allFeeds: true, default);
+        }
+
+        // The alerts are stored (and here delivered), but the crash came before the items were marked
+        // seen and before the validators were saved: the next poll sees every item as new again.
+        ForgetLedgerAndValidators();
+
+        using var second = Host(smtp);
+        var summary = await second.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal(3, summary.NewItems);
+        Assert.Equal(0, summary.AlertsCreated); // derived again with the same AlertIds, which the outbox already holds
+        Assert.Equal(0, summary.AlertsDelivered);
+        Assert.Equal(2, smtp.Messages.Count);
+        Assert.Equal(new OutboxCounts(0, 2, 0), await second.Store.CountAsync(default));
+    }
+
+    private void ForgetLedgerAndValidators()
+    {
+        using var connection = new SqliteConnection($"Data Source={dir.File("chipalerts.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM items; DELETE FROM feeds;";
+        command.ExecuteNonQuery();
+    }
+}
