@@ -1,0 +1,80 @@
+using ChipAlerts.Cli.Tests.Support;
+using ChipAlerts.Core.Tests.Support;
+
+namespace ChipAlerts.Cli.Tests;
+
+public sealed class CheckCommandTests : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task Check_Samples_SaysWhatTheyHold()
+    {
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("OK: 3 feeds, 5 watch-lists, 2 subscribers; polling on \"0 */15 * * * *\".\n", result.Output);
+    }
+
+    [Theory]
+    [InlineData("check")]
+    [InlineData("once")]
+    [InlineData("run")]
+    public async Task BadConfiguration_StopsWithEveryErrorAndExitCode2(string command)
+    {
+        var config = dir.File("bad.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              "pollSchedule": "*/5 * * *",
+              "feeds": [ { "id": "wire", "url": "" } ],
+              "watchLists": [ { "name": "AI", "caseSensitiveTerms": [ "AI" ], "colour": "red" } ],
+              "subscribers": [ { "id": "desk", "watchLists": [ "Quantum" ], "channels": [ { "type": "email", "to": "desk@example.com" } ] } ],
+              "email": { "from": "ChipAlerts <alerts@example.com>" }
+            }
+            """);
+
+        var result = await CliRunner.RunAsync(command, "--config", config, "--data", dir.File("db"), "--outbox", dir.File("outbox"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(
+            $"""
+            Configuration error in {config}:
+              pollSchedule: '*/5 * * *' is not an NCRONTAB expression; use six fields with seconds first, e.g. "0 */15 * * * *" for every 15 minutes.
+              feeds[0].url: missing: give an http(s) URL or a path to a local feed file.
+              watchLists[0].colour: unknown field; known fields here: name, terms, caseSensitiveTerms, exclude.
+              subscribers[0].watchLists[0]: no watch-list is named 'Quantum'; known lists: AI.
+
+            """,
+            result.Output);
+        Assert.False(File.Exists(dir.File("db")));
+    }
+}
+
+/// <summary>Sets process-wide environment variables, so it runs alone.</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class SettingsErrorTests : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task BadSetting_StopsWithTheOptionNamed()
+    {
+        Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", "0");
+        try
+        {
+            var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("Settings error in FetchOptions:", result.Output, StringComparison.Ordinal);
+            Assert.Contains("MaxConcurrency", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", null);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using ChipAlerts.Core.Tests.Support;
+using Spectre.Console;
+
+namespace ChipAlerts.Cli.Tests.Support;
+
+public sealed record CliResult(int ExitCode, string Output);
+
+public static class CliRunner
+{
+    /// <summary>Runs the command in-process with a wide, plain console; returns the exit code and what it printed.</summary>
+    public static async Task<CliResult> RunAsync(params string[] args)
+    {
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(writer),
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 200;
+        var code = await ChipAlertsCli.RunAsync(args, console, default);
+        return new CliResult(code, writer.ToString());
+    }
+
+    /// <summary>The samples' configuration, with the database and outbox in <paramref name="dir"/>.</summary>
+    public static string[] OnSamples(TempDir dir, params string[] args) =>
+    [
+        .. args,
+        "--config", Path.Combine(TestPaths.Samples, "chipalerts.json"),
+        "--data", dir.File("data/chipalerts.db"),
+        "--outbox", dir.File("outbox"),
+    ];
+
+    /// <summary>Starts the built `chipalerts` as a real child process.</summary>
+    public static Process Start(IDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "chipalerts.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return Process.Start(start)!;
+    }
+}
