@@ -1,7 +1,9 @@
 using ChipAlerts.Cli.Commands;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,6 +25,10 @@ internal static class CliHost
             ContentRootPath = Directory.GetCurrentDirectory(),
             DisableDefaults = false,
         });
+        // local.settings.json is the Functions host's settings file; its Values feed the CLI as well, below
+        // the environment variables, so one file configures both hosts.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = LocalSettings(Path.Combine(builder.Environment.ContentRootPath, "local.settings.json")) });
+
         var overrides = new Dictionary<string, string?>();
         if (settings.Config is not null)
         {
@@ -46,6 +52,19 @@ internal static class CliHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddChipAlerts(builder.Configuration);
         return builder.Build();
+    }
+
+    private static Dictionary<string, string?> LocalSettings(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        return document.RootElement.TryGetProperty("Values", out var values)
+            ? values.EnumerateObject().ToDictionary(p => p.Name.Replace("__", ":", StringComparison.Ordinal), p => (string?)p.Value.ToString())
+            : [];
     }
 
     /// <summary>

@@ -77,4 +77,29 @@ public sealed class SettingsErrorTests : IDisposable
             Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", null);
         }
     }
+
+    [Fact]
+    public async Task LocalSettingsFile_IsReadFromTheWorkingFolder_BelowEnvironmentVariables()
+    {
+        var previous = Directory.GetCurrentDirectory();
+        await File.WriteAllTextAsync(dir.File("local.settings.json"), """
+            { "IsEncrypted": false, "Values": { "ChipAlerts:Fetch:MaxConcurrency": "0" } }
+            """);
+        try
+        {
+            Directory.SetCurrentDirectory(dir.Path);
+            var fromFile = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", "4");
+            var overridden = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+
+            Assert.Equal(2, fromFile.ExitCode);
+            Assert.Contains("MaxConcurrency", fromFile.Output, StringComparison.Ordinal);
+            Assert.Equal(0, overridden.ExitCode);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", null);
+            Directory.SetCurrentDirectory(previous);
+        }
+    }
 }

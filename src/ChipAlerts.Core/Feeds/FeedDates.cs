@@ -11,14 +11,27 @@ public static partial class FeedDates
 {
     private static readonly Dictionary<string, TimeSpan> Zones = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["UT"] = TimeSpan.Zero, ["UTC"] = TimeSpan.Zero, ["GMT"] = TimeSpan.Zero, ["Z"] = TimeSpan.Zero,
-        ["EST"] = TimeSpan.FromHours(-5), ["EDT"] = TimeSpan.FromHours(-4),
-        ["CST"] = TimeSpan.FromHours(-6), ["CDT"] = TimeSpan.FromHours(-5),
-        ["MST"] = TimeSpan.FromHours(-7), ["MDT"] = TimeSpan.FromHours(-6),
-        ["PST"] = TimeSpan.FromHours(-8), ["PDT"] = TimeSpan.FromHours(-7),
-        ["BST"] = TimeSpan.FromHours(1), ["CET"] = TimeSpan.FromHours(1), ["CEST"] = TimeSpan.FromHours(2),
-        ["JST"] = TimeSpan.FromHours(9), ["KST"] = TimeSpan.FromHours(9), ["HKT"] = TimeSpan.FromHours(8),
-        ["SGT"] = TimeSpan.FromHours(8), ["IST"] = new TimeSpan(5, 30, 0), ["AEST"] = TimeSpan.FromHours(10),
+        ["UT"] = TimeSpan.Zero,
+        ["UTC"] = TimeSpan.Zero,
+        ["GMT"] = TimeSpan.Zero,
+        ["Z"] = TimeSpan.Zero,
+        ["EST"] = TimeSpan.FromHours(-5),
+        ["EDT"] = TimeSpan.FromHours(-4),
+        ["CST"] = TimeSpan.FromHours(-6),
+        ["CDT"] = TimeSpan.FromHours(-5),
+        ["MST"] = TimeSpan.FromHours(-7),
+        ["MDT"] = TimeSpan.FromHours(-6),
+        ["PST"] = TimeSpan.FromHours(-8),
+        ["PDT"] = TimeSpan.FromHours(-7),
+        ["BST"] = TimeSpan.FromHours(1),
+        ["CET"] = TimeSpan.FromHours(1),
+        ["CEST"] = TimeSpan.FromHours(2),
+        ["JST"] = TimeSpan.FromHours(9),
+        ["KST"] = TimeSpan.FromHours(9),
+        ["HKT"] = TimeSpan.FromHours(8),
+        ["SGT"] = TimeSpan.FromHours(8),
+        ["IST"] = new TimeSpan(5, 30, 0),
+        ["AEST"] = TimeSpan.FromHours(10),
     };
 
     private static readonly string[] Rfc822Formats =

@@ -84,6 +84,8 @@ public sealed class FeedParserTests
     [InlineData("iso-8859-1.xml", null, "Nishimura à Détroit - café")]
     [InlineData("windows-1252-no-declaration.xml", "windows-1252", "“Micron” – €3bn plan")]
     [InlineData("utf-16-bom.xml", null, "ラピダスとIBM")]
+    [InlineData("shift_jis.xml", null, "ラピダス、2ナノ試作ラインを稼働")]
+    [InlineData("euc-jp.xml", null, "マイクロン、広島で増産")]
     public void Parse_Encodings_DecodeTitles(string fixture, string? httpCharset, string title)
     {
         var item = Assert.Single(ParseFixture(fixture, httpCharset));

@@ -4,8 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using MimeKit;
 using SmtpServer;
-using SmtpServer.Protocol;
 using SmtpServer.Authentication;
+using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
 namespace ChipAlerts.Core.Tests.Support;
