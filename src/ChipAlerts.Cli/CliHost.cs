@@ -1,7 +1,7 @@
+using System.Text.Json;
 using ChipAlerts.Cli.Commands;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
