@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ChipAlerts.Cli;
 using Spectre.Console;
 
@@ -8,5 +9,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = !stop.IsCancellationRequested;
     stop.Cancel();
 };
+
+// SIGTERM (systemd, containers) stops cleanly too.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
 
 return await ChipAlertsCli.RunAsync(args, AnsiConsole.Console, stop.Token);

@@ -1,11 +1,12 @@
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Tests.Support;
+using Xunit.Abstractions;
 
 namespace ChipAlerts.Core.Tests.Feeds;
 
 /// <summary>A huge or inflating body costs about the cap, not the body: measured as bytes allocated during the fetch.</summary>
 [Collection(SerialCollection.Name)]
-public sealed class FeedFetcherMemoryTests : IAsyncLifetime
+public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const long Cap = 1024 * 1024;
 
@@ -71,7 +72,10 @@ public sealed class FeedFetcherMemoryTests : IAsyncLifetime
         await fetcher.FetchAsync(server.Url("/warm"), null, null, default);
 
         var before = GC.GetTotalAllocatedBytes(precise: true);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<FeedException>(() => fetcher.FetchAsync(url, null, null, default));
-        return (error, GC.GetTotalAllocatedBytes(precise: true) - before);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        output.WriteLine($"{url.AbsolutePath}: {error.Code} after {stopwatch.ElapsedMilliseconds} ms, {allocated:N0} bytes allocated (cap {Cap:N0})");
+        return (error, allocated);
     }
 }
