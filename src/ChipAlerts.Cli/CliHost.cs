@@ -23,7 +23,6 @@ internal static class CliHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = Directory.GetCurrentDirectory(),
-            DisableDefaults = false,
         });
         // local.settings.json is the Functions host's settings file; its Values feed the CLI as well, below
         // the environment variables, so one file configures both hosts.

@@ -90,8 +90,7 @@ public sealed partial class AlertDispatcher(
 
     internal TimeSpan RetryDelay(int attempts, TimeSpan? retryAfter)
     {
-        var exponent = Math.Min(attempts - 1, 20);
-        var backoff = TimeSpan.FromTicks(Math.Min(options.RetryDelay.Ticks * (1L << exponent), options.MaxRetryDelay.Ticks));
+        var backoff = Backoff.Exponential(options.RetryDelay, attempts, options.MaxRetryDelay);
         var delay = retryAfter is { } asked && asked > backoff ? asked : backoff;
         return delay < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : delay;
     }

@@ -80,13 +80,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         {
             // A body that looks like a feed does not make an error status a success.
             var status = (int)response.StatusCode;
-            var retryAfter = response.Headers.RetryAfter switch
-            {
-                { Delta: { } delta } => delta,
-                { Date: { } date } => date - time.GetUtcNow(),
-                _ => (TimeSpan?)null,
-            };
-            throw new FeedException($"http-{status}", $"the server answered {status} {response.ReasonPhrase}.", retryAfter);
+            throw new FeedException($"http-{status}", $"the server answered {status} {response.ReasonPhrase}.", Backoff.RetryAfter(response, time));
         }
 
         if (response.Content.Headers.ContentLength > options.MaxBytes)

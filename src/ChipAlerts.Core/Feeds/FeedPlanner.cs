@@ -21,8 +21,7 @@ public sealed class FeedPlanner(IOptions<FetchOptions> options)
 
     public DateTimeOffset NextPollAfterFailure(FeedConfig feed, int consecutiveFailures, TimeSpan? retryAfter, DateTimeOffset now)
     {
-        var exponent = Math.Clamp(consecutiveFailures - 1, 0, 20);
-        var backoff = TimeSpan.FromTicks(Math.Min(options.FailureBackoff.Ticks * (1L << exponent), options.MaxBackoff.Ticks));
+        var backoff = Backoff.Exponential(options.FailureBackoff, consecutiveFailures, options.MaxBackoff);
         var wait = new[] { backoff, feed.Interval ?? TimeSpan.Zero, retryAfter ?? TimeSpan.Zero }.Max();
         return now + wait;
     }

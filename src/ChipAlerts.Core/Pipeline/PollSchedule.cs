@@ -6,9 +6,10 @@ namespace ChipAlerts.Core.Pipeline;
 /// <summary>The local runner's clock: the same NCRONTAB expression the Functions timer trigger uses.</summary>
 public sealed class PollSchedule(LoadedConfig config, TimeProvider time)
 {
+    // LoadedConfig has been validated, pollSchedule included.
     private readonly CronExpression cron = ConfigLoader.TryParseCron(config.Config.PollSchedule, out var parsed)
         ? parsed!
-        : throw new ConfigurationException("pollSchedule", [new("pollSchedule", "invalid")]);
+        : throw new InvalidOperationException("pollSchedule passed validation but does not parse.");
 
     public DateTimeOffset? NextAfter(DateTimeOffset instant) => cron.GetNextOccurrence(instant, TimeZoneInfo.Utc);
 

@@ -82,13 +82,7 @@ public sealed class WebhookChannel(
 
         if (response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || status >= 500)
         {
-            var retryAfter = response.Headers.RetryAfter switch
-            {
-                { Delta: { } delta } => delta,
-                { Date: { } date } => date - time.GetUtcNow(),
-                _ => (TimeSpan?)null,
-            };
-            return DeliveryResult.Retry($"the webhook answered {status}.", retryAfter);
+            return DeliveryResult.Retry($"the webhook answered {status}.", Backoff.RetryAfter(response, time));
         }
 
         return DeliveryResult.Permanent($"the webhook answered {status}.");
