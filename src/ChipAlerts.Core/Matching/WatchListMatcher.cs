@@ -102,10 +102,12 @@ public sealed class WatchListMatcher
                 var start = tokens[at].Start;
                 var last = tokens[at + rule.Words.Length - 1];
                 var list = evidence[rule.List] ??= [];
-                // One piece of evidence per term and field is enough to explain a match.
-                if (!list.Exists(e => e.Term == rule.Term && e.Field == field))
+                // One piece of evidence per term and field explains a match; a term inside a longer
+                // one already found ("Micron" within "Micron Technology") adds nothing.
+                var length = last.Start + last.Length - start;
+                if (!list.Exists(e => e.Field == field && (e.Term == rule.Term || (start < e.Start + e.Length && e.Start < start + length))))
                 {
-                    list.Add(Evidence(rule.Term, field, text, start, last.Start + last.Length - start));
+                    list.Add(Evidence(rule.Term, field, text, start, length));
                 }
             }
         }

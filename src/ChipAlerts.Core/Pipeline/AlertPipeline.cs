@@ -109,9 +109,10 @@ public sealed partial class AlertPipeline(
                 AlertsCreated = stored,
             };
         }
-        catch (Exception e) when (e is FeedException or not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A bug tripped by one odd feed must not end the cycle for the others.
+            // Only our own cancellation ends the cycle; anything else, even a bug tripped by one odd
+            // feed, is that feed's failure and the others go on.
             var failure = e as FeedException ?? new FeedException("unexpected", $"{e.GetType().Name}: {e.Message}", inner: e);
             var now = time.GetUtcNow();
             var failures = state.ConsecutiveFailures + 1;

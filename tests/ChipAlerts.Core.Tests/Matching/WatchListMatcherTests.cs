@@ -79,6 +79,15 @@ public sealed class WatchListMatcherTests
     }
 
     [Fact]
+    public void Match_TermInsideALongerOne_IsNotListedTwice()
+    {
+        var match = Assert.Single(Samples.Match(Item("Micron Technology Inc (MU.O) and Micron again")));
+
+        Assert.Equal("Micron Technology in title; MU.O in title; Micron in title", match.Explain());
+        Assert.Equal([0, 23, 33], match.Evidence.Select(e => e.Start));
+    }
+
+    [Fact]
     public void Match_TitleAndSummary_ExplainsBoth()
     {
         var match = Assert.Single(Samples.Match(Item("Rapidus update", "Rapidus said more.")));

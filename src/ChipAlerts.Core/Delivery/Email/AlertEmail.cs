@@ -53,7 +53,8 @@ public static class AlertEmail
             text.AppendLine(CultureInfo.InvariantCulture, $"- {match.WatchList}: matched {match.Explain()}");
             foreach (var evidence in match.Evidence.Take(3))
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"    \"…{evidence.Snippet}…\"");
+                var (before, after) = Ellipses(alert, evidence);
+                text.AppendLine(CultureInfo.InvariantCulture, $"    \"{before}{evidence.Snippet}{after}\"");
             }
         }
 
@@ -89,7 +90,8 @@ public static class AlertEmail
             html.Append(CultureInfo.InvariantCulture, $"<li><strong>{E(match.WatchList)}</strong>: matched {E(match.Explain())}");
             foreach (var evidence in match.Evidence.Take(3))
             {
-                html.Append(CultureInfo.InvariantCulture, $"<br><span style=\"color:#57606a\">…{Marked(evidence)}…</span>");
+                var (before, after) = Ellipses(alert, evidence);
+                html.Append(CultureInfo.InvariantCulture, $"<br><span style=\"color:#57606a\">{before}{Marked(evidence)}{after}</span>");
             }
 
             html.Append("</li>");
@@ -103,6 +105,13 @@ public static class AlertEmail
 
         html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">You follow {E(alert.WatchLists)} on ChipAlerts. Alert {E(alert.AlertId)}.</p></body></html>");
         return html.ToString();
+    }
+
+    /// <summary>"…" only where the snippet cuts the field.</summary>
+    private static (string Before, string After) Ellipses(Alert alert, MatchEvidence evidence)
+    {
+        var field = evidence.Field == MatchEvidence.Title ? alert.Item.Title : alert.Item.Summary;
+        return (evidence.SnippetStart > 0 ? "…" : "", evidence.SnippetStart + evidence.Snippet.Length < field.Length ? "…" : "");
     }
 
     private static string Marked(MatchEvidence evidence)
