@@ -6,6 +6,15 @@ namespace ChipAlerts.Core.Delivery;
 
 public sealed record DeliverySummary(int Delivered, int Retrying, int Failed);
 
+/// <summary>What one delivery attempt came to: the channel's outcome, or nothing when another deliverer holds the alert.</summary>
+public enum AttemptResult
+{
+    Delivered,
+    Retrying,
+    Failed,
+    ClaimedElsewhere,
+}
+
 /// <summary>
 /// Delivers what the outbox holds: takes due pending alerts, sends each through its channel, and records
 /// the outcome. A retryable failure stays pending with an exponential delay (or the server's Retry-After,
@@ -35,9 +44,10 @@ public sealed partial class AlertDispatcher(
             {
                 switch (await DeliverAsync(entry, cancellationToken))
                 {
-                    case DeliveryOutcome.Delivered: delivered++; break;
-                    case DeliveryOutcome.RetryableFailure: retrying++; break;
-                    default: failed++; break;
+                    case AttemptResult.Delivered: delivered++; break;
+                    case AttemptResult.Retrying: retrying++; break;
+                    case AttemptResult.Failed: failed++; break;
+                    default: break; // another deliverer has it; its claim keeps it out of the due set
                 }
             }
         }
@@ -45,9 +55,16 @@ public sealed partial class AlertDispatcher(
         return new DeliverySummary(delivered, retrying, failed);
     }
 
-    public async Task<DeliveryOutcome> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    /// <summary>Claims the alert, sends it through its channel, and records the outcome.</summary>
+    public async Task<AttemptResult> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
         var alert = entry.Alert;
+        var claimedAt = time.GetUtcNow();
+        if (!await outbox.TryClaimAsync(alert.AlertId, claimedAt, claimedAt + options.ClaimTimeout, cancellationToken))
+        {
+            return AttemptResult.ClaimedElsewhere;
+        }
+
         var result = await SendAsync(alert, cancellationToken);
         var now = time.GetUtcNow();
         switch (result.Outcome)
@@ -55,19 +72,17 @@ public sealed partial class AlertDispatcher(
             case DeliveryOutcome.Delivered:
                 await outbox.MarkDeliveredAsync(alert.AlertId, now, cancellationToken);
                 LogDelivered(alert.AlertId, alert.Channel.Type);
-                break;
+                return AttemptResult.Delivered;
             case DeliveryOutcome.RetryableFailure:
                 var delay = RetryDelay(entry.Attempts + 1, result.RetryAfter);
                 await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", now + delay, permanent: false, cancellationToken);
                 LogRetrying(alert.AlertId, alert.Channel.Type, entry.Attempts + 1, delay, result.Reason);
-                break;
+                return AttemptResult.Retrying;
             default:
                 await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", now, permanent: true, cancellationToken);
                 LogFailed(alert.AlertId, alert.Channel.Type, result.Reason);
-                break;
+                return AttemptResult.Failed;
         }
-
-        return result.Outcome;
     }
 
     private async Task<DeliveryResult> SendAsync(Routing.Alert alert, CancellationToken cancellationToken)

@@ -18,6 +18,13 @@ public sealed class DeliveryOptions
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// How long a deliverer holds an alert it is sending. Longer than any one send; if the deliverer
+    /// dies, another takes the alert after this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Deadline of one webhook request.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);

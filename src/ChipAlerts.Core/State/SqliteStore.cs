@@ -41,9 +41,10 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
                 alert_id TEXT PRIMARY KEY, subscriber_id TEXT NOT NULL, channel TEXT NOT NULL,
                 item_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
-                next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT);
+                next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, claimed_until INTEGER);
             CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt_at, created_at);
             """);
+        AddColumnIfMissing(connection, "alerts", "claimed_until", "INTEGER");
     }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
@@ -149,7 +150,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await using var connection = Open();
         await using var command = Command(connection, """
             SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts
-            WHERE status = 'Pending' AND next_attempt_at <= $now
+            WHERE status = 'Pending' AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id LIMIT $max
             """, ("$now", Millis(now)), ("$max", max));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -169,11 +170,22 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         return due;
     }
 
+    public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        // One statement: SQLite serialises writers, so of two concurrent claims exactly one updates the row.
+        await using var command = Command(connection, """
+            UPDATE alerts SET claimed_until = $until
+            WHERE alert_id = $id AND status = 'Pending' AND (claimed_until IS NULL OR claimed_until <= $now)
+            """, ("$id", alertId), ("$now", Millis(now)), ("$until", Millis(until)));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = Command(connection,
-            "UPDATE alerts SET status = 'Delivered', attempts = attempts + 1, delivered_at = $at, last_error = NULL WHERE alert_id = $id",
+            "UPDATE alerts SET status = 'Delivered', attempts = attempts + 1, delivered_at = $at, last_error = NULL, claimed_until = NULL WHERE alert_id = $id",
             ("$id", alertId), ("$at", Millis(at)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -182,7 +194,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection,
-            "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error WHERE alert_id = $id",
+            "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error, claimed_until = NULL WHERE alert_id = $id",
             ("$id", alertId), ("$status", permanent ? "Failed" : "Pending"), ("$next", Millis(nextAttemptAt)), ("$error", error));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -203,6 +215,16 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         var connection = new SqliteConnection(connectionString);
         connection.Open();
         return connection;
+    }
+
+    /// <summary>Databases created before a column existed get it added; nothing else ever changes shape.</summary>
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
+    {
+        using var info = Command(connection, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'");
+        if (Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {type}");
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -43,18 +43,27 @@ public sealed record OutboxCounts(int Pending, int Delivered, int Failed);
 
 /// <summary>
 /// Durable alerts. <see cref="AddAsync"/> ignores an AlertId it already holds, whatever its state,
-/// so deriving the same alert twice never sends it twice.
+/// so deriving the same alert twice never sends it twice; <see cref="TryClaimAsync"/> lets one
+/// deliverer at a time send an alert, so two hosts working one outbox never both send it.
 /// </summary>
 public interface IOutbox
 {
     Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
 
-    /// <summary>Pending alerts whose next attempt is due, oldest first.</summary>
+    /// <summary>Pending alerts whose next attempt is due and that no deliverer holds a claim on, oldest first.</summary>
     Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Claims a pending alert for sending until <paramref name="until"/>. False when it is no longer
+    /// pending or another deliverer's claim has not expired at <paramref name="now"/>. A claim of a
+    /// deliverer that died expires, and the alert is sent by the next one.
+    /// </summary>
+    Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>Records the send and releases the claim.</summary>
     Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Records a failed attempt; the alert stays pending until <paramref name="nextAttemptAt"/>, or is failed for good when <paramref name="permanent"/>.</summary>
+    /// <summary>Records a failed attempt and releases the claim; the alert stays pending until <paramref name="nextAttemptAt"/>, or is failed for good when <paramref name="permanent"/>.</summary>
     Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken);
 
     Task<OutboxCounts> CountAsync(CancellationToken cancellationToken);

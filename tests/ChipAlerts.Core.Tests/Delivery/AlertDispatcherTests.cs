@@ -71,6 +71,26 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error: Alert ", StringComparison.Ordinal) && l.Contains("SMTP 550", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Deliver_TwoHostsOnOneOutboxAtOnce_SendEachAlertOnce()
+    {
+        using var second = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port), time: time);
+        smtp.Reply = () =>
+        {
+            Thread.Sleep(5); // widen the window in which both hosts see the same due alerts
+            return null;
+        };
+        await host.Store.AddAsync([.. Enumerable.Range(0, 30).Select(i => Alerts.Email($"item-{i}", createdAt: time.GetUtcNow()))], default);
+
+        var results = await Task.WhenAll(
+            Task.Run(() => host.Dispatcher.DeliverDueAsync(default)),
+            Task.Run(() => second.Dispatcher.DeliverDueAsync(default)));
+
+        Assert.Equal(30, results.Sum(r => r.Delivered));
+        Assert.Equal(30, smtp.Messages.Count);
+        Assert.Equal(30, smtp.Messages.Select(m => m.MessageId).Distinct().Count());
+    }
+
     [Theory]
     [InlineData(1, null, 30)]
     [InlineData(2, null, 60)]

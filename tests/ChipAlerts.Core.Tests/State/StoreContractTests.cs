@@ -3,14 +3,16 @@ using ChipAlerts.Core.Tests.Support;
 
 namespace ChipAlerts.Core.Tests.State;
 
-public sealed class SqliteStoreTests : IDisposable
+/// <summary>
+/// What every store must do, whatever it is built on. Each implementation's test class derives from
+/// this and says how to open the store; opening it again must see the same data (a restarted process).
+/// </summary>
+public abstract class StoreContractTests<TStore>
+    where TStore : IFeedStateStore, IItemLedger, IOutbox
 {
-    private static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDir dir = new();
+    protected static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private SqliteStore Open() => new(dir.File("db/chipalerts.db"));
-
-    public void Dispose() => dir.Dispose();
+    protected abstract TStore Open();
 
     [Fact]
     public async Task Ledger_SeenItems_AreNotNewAgain_AcrossReopen()
@@ -93,6 +95,49 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Claim_ConcurrentClaimers_ExactlyOneWins()
+    {
+        var alert = Alerts.Email(createdAt: Now);
+        await Open().AddAsync([alert], default);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Open().TryClaimAsync(alert.AlertId, Now, Now.AddMinutes(5), default))));
+
+        Assert.Equal(1, claims.Count(c => c));
+    }
+
+    [Fact]
+    public async Task Claim_HeldAlert_IsNotDueUntilTheClaimExpires_ThenCanBeTakenOver()
+    {
+        var store = Open();
+        var alert = Alerts.Email(createdAt: Now);
+        await store.AddAsync([alert], default);
+
+        Assert.True(await store.TryClaimAsync(alert.AlertId, Now, Now.AddMinutes(5), default));
+
+        Assert.Empty(await store.GetDueAsync(Now.AddMinutes(4), 10, default));
+        Assert.False(await store.TryClaimAsync(alert.AlertId, Now.AddMinutes(4), Now.AddMinutes(9), default));
+        Assert.Single(await store.GetDueAsync(Now.AddMinutes(5), 10, default));
+        Assert.True(await store.TryClaimAsync(alert.AlertId, Now.AddMinutes(5), Now.AddMinutes(10), default));
+    }
+
+    [Fact]
+    public async Task Claim_IsReleasedByAFailedAttemptAndRefusedAfterDelivery()
+    {
+        var store = Open();
+        var alert = Alerts.Email(createdAt: Now);
+        await store.AddAsync([alert], default);
+
+        await store.TryClaimAsync(alert.AlertId, Now, Now.AddMinutes(5), default);
+        await store.MarkFailedAsync(alert.AlertId, "SMTP 451", Now.AddSeconds(30), permanent: false, default);
+        Assert.Single(await store.GetDueAsync(Now.AddSeconds(30), 10, default));
+        Assert.True(await store.TryClaimAsync(alert.AlertId, Now.AddSeconds(30), Now.AddMinutes(5), default));
+        await store.MarkDeliveredAsync(alert.AlertId, Now.AddSeconds(31), default);
+
+        Assert.False(await store.TryClaimAsync(alert.AlertId, Now.AddHours(1), Now.AddHours(2), default));
+        Assert.False(await store.TryClaimAsync("no-such-alert", Now, Now.AddMinutes(5), default));
+    }
+
+    [Fact]
     public async Task FeedState_RoundTrips()
     {
         var state = new FeedState
@@ -114,5 +159,31 @@ public sealed class SqliteStoreTests : IDisposable
         var states = await Open().GetFeedStatesAsync(default);
 
         Assert.Equal(state with { ItemsSeen = 43 }, states["wire"]);
+    }
+}
+
+public sealed class SqliteStoreTests : StoreContractTests<SqliteStore>, IDisposable
+{
+    private readonly TempDir dir = new();
+
+    protected override SqliteStore Open() => new(dir.File("db/chipalerts.db"));
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task Open_DatabaseFromBeforeClaims_GainsTheColumn()
+    {
+        var path = dir.File("old.db");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE alerts (alert_id TEXT PRIMARY KEY, subscriber_id TEXT NOT NULL, channel TEXT NOT NULL, item_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT)";
+            command.ExecuteNonQuery();
+        }
+
+        var store = new SqliteStore(path);
+
+        Assert.False(await store.TryClaimAsync("none", Now, Now, default));
     }
 }
