@@ -1,0 +1,243 @@
+using System.Net;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Routing;
+using ChipAlerts.Core.State;
+
+namespace ChipAlerts.Azure.State;
+
+/// <summary>
+/// The store on Azure Table Storage, for the Functions app and for local runners that share work.
+/// Three tables: feeds, items, alerts. Items and alerts are partitioned by the first two hex characters
+/// of their key, which spreads load. Every change to an alert is conditional on the ETag that was read,
+/// so of two instances racing for one alert exactly one wins.
+/// </summary>
+public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
+{
+    private const string FeedPartition = "feed";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly TableClient feedTable;
+    private readonly TableClient itemTable;
+    private readonly TableClient alertTable;
+
+    /// <param name="service">The storage account's table service.</param>
+    /// <param name="prefix">Prepended to the table names (letters and digits), so several deployments or tests can share an account.</param>
+    public TableStore(TableServiceClient service, string prefix = "chipalerts")
+    {
+        feedTable = service.GetTableClient(prefix + "feeds");
+        itemTable = service.GetTableClient(prefix + "items");
+        alertTable = service.GetTableClient(prefix + "alerts");
+        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable])
+        {
+            table.CreateIfNotExists();
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
+    {
+        var states = new Dictionary<string, FeedState>(StringComparer.Ordinal);
+        await foreach (var e in feedTable.QueryAsync<TableEntity>(e => e.PartitionKey == FeedPartition, cancellationToken: cancellationToken))
+        {
+            states[e.RowKey] = new FeedState
+            {
+                FeedId = e.RowKey,
+                ETag = e.GetString("HttpETag"),
+                LastModified = e.GetString("HttpLastModified"),
+                LastPolledAt = e.GetDateTimeOffset("LastPolledAt"),
+                NextPollAt = e.GetDateTimeOffset("NextPollAt"),
+                LastSuccessAt = e.GetDateTimeOffset("LastSuccessAt"),
+                LastErrorCode = e.GetString("LastErrorCode"),
+                LastError = e.GetString("LastError"),
+                ConsecutiveFailures = e.GetInt32("ConsecutiveFailures") ?? 0,
+                ItemsSeen = e.GetInt64("ItemsSeen") ?? 0,
+            };
+        }
+
+        return states;
+    }
+
+    public async Task SaveFeedStateAsync(FeedState state, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(FeedPartition, state.FeedId)
+        {
+            ["HttpETag"] = state.ETag,
+            ["HttpLastModified"] = state.LastModified,
+            ["LastPolledAt"] = state.LastPolledAt,
+            ["NextPollAt"] = state.NextPollAt,
+            ["LastSuccessAt"] = state.LastSuccessAt,
+            ["LastErrorCode"] = state.LastErrorCode,
+            ["LastError"] = state.LastError,
+            ["ConsecutiveFailures"] = state.ConsecutiveFailures,
+            ["ItemsSeen"] = state.ItemsSeen,
+        };
+        await feedTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, CancellationToken cancellationToken)
+    {
+        var fresh = new List<FeedItem>();
+        var inThisBatch = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (inThisBatch.Add(item.Key)
+                && !(await itemTable.GetEntityIfExistsAsync<TableEntity>(Partition(item.Key), item.Key, ["RowKey"], cancellationToken)).HasValue)
+            {
+                fresh.Add(item);
+            }
+        }
+
+        return fresh;
+    }
+
+    public async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken)
+    {
+        foreach (var item in items)
+        {
+            var entity = new TableEntity(Partition(item.Key), item.Key)
+            {
+                ["FeedId"] = item.FeedId,
+                ["Title"] = item.Title,
+                ["Link"] = item.Link,
+                ["PublishedAt"] = item.Published,
+                ["FirstSeenAt"] = seenAt,
+            };
+            await itemTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        }
+    }
+
+    public async Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var alert in alerts)
+        {
+            var entity = new TableEntity(Partition(alert.AlertId), alert.AlertId)
+            {
+                ["SubscriberId"] = alert.SubscriberId,
+                ["Channel"] = alert.Channel.ToString(),
+                ["ItemKey"] = alert.Item.Key,
+                ["Payload"] = JsonSerializer.Serialize(alert, Json),
+                ["Status"] = nameof(AlertStatus.Pending),
+                ["Attempts"] = 0,
+                ["CreatedAt"] = alert.CreatedAt,
+                ["NextAttemptAt"] = alert.CreatedAt,
+            };
+            try
+            {
+                await alertTable.AddEntityAsync(entity, cancellationToken);
+                count++;
+            }
+            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
+            {
+                // Already held, in whatever state: deriving an alert again never resets it.
+            }
+        }
+
+        return count;
+    }
+
+    public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and NextAttemptAt le {now}");
+        var due = new List<TableEntity>();
+        await foreach (var e in alertTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            if (e.GetDateTimeOffset("ClaimedUntil") is not { } claimed || claimed <= now)
+            {
+                due.Add(e);
+            }
+        }
+
+        return [.. due
+            .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
+            .ThenBy(e => e.RowKey, StringComparer.Ordinal)
+            .Take(max)
+            .Select(e => new OutboxEntry
+            {
+                Alert = JsonSerializer.Deserialize<Alert>(e.GetString("Payload"), Json)!,
+                Status = AlertStatus.Pending,
+                Attempts = e.GetInt32("Attempts") ?? 0,
+                NextAttemptAt = e.GetDateTimeOffset("NextAttemptAt") ?? now,
+                LastError = e.GetString("LastError"),
+            })];
+    }
+
+    public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var found = await alertTable.GetEntityIfExistsAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken);
+        if (!found.HasValue || found.Value!.GetString("Status") != nameof(AlertStatus.Pending)
+            || found.Value.GetDateTimeOffset("ClaimedUntil") is { } claimed && claimed > now)
+        {
+            return false;
+        }
+
+        var entity = found.Value;
+        entity["ClaimedUntil"] = until;
+        try
+        {
+            // Conditional on the ETag we read: if another instance claimed or changed it since, we lose.
+            await alertTable.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+        {
+            return false;
+        }
+    }
+
+    public Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateAlertAsync(alertId, e =>
+        {
+            e["Status"] = nameof(AlertStatus.Delivered);
+            e["DeliveredAt"] = at;
+            e["LastError"] = null;
+        }, cancellationToken);
+
+    public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken) =>
+        UpdateAlertAsync(alertId, e =>
+        {
+            e["Status"] = permanent ? nameof(AlertStatus.Failed) : nameof(AlertStatus.Pending);
+            e["NextAttemptAt"] = nextAttemptAt;
+            e["LastError"] = error;
+        }, cancellationToken);
+
+    public async Task<OutboxCounts> CountAsync(CancellationToken cancellationToken)
+    {
+        int pending = 0, delivered = 0, failed = 0;
+        await foreach (var e in alertTable.QueryAsync<TableEntity>(select: ["Status"], cancellationToken: cancellationToken))
+        {
+            switch (e.GetString("Status"))
+            {
+                case nameof(AlertStatus.Pending): pending++; break;
+                case nameof(AlertStatus.Delivered): delivered++; break;
+                default: failed++; break;
+            }
+        }
+
+        return new OutboxCounts(pending, delivered, failed);
+    }
+
+    /// <summary>Read, change, write back conditionally on the ETag; on a lost race, read again.</summary>
+    private async Task UpdateAlertAsync(string alertId, Action<TableEntity> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var entity = (await alertTable.GetEntityAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken)).Value;
+            change(entity);
+            entity["Attempts"] = (entity.GetInt32("Attempts") ?? 0) + 1;
+            entity["ClaimedUntil"] = null;
+            try
+            {
+                await alertTable.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed && attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static string Partition(string key) => key[..Math.Min(2, key.Length)];
+}
