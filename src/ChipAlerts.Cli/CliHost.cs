@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ChipAlerts.Azure;
 using ChipAlerts.Cli.Commands;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
@@ -49,6 +50,12 @@ internal static class CliHost
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The connection string holds the account key: it is a secret, read here and never printed.
+        if ((settings.Storage ?? builder.Configuration["ChipAlerts:Storage"]) is { Length: > 0 } storage)
+        {
+            builder.Services.AddChipAlertsAzureStorage(storage);
+        }
+
         builder.Services.AddChipAlerts(builder.Configuration);
         return builder.Build();
     }

@@ -18,6 +18,10 @@ public class CommonSettings : CommandSettings
     [Description("The outbox folder; emails without SMTP go to <DIR>/mail. Default: outbox")]
     public string? Outbox { get; init; }
 
+    [CommandOption("-s|--storage <CONNECTION>")]
+    [Description("Keep state in Azure Storage (e.g. \"UseDevelopmentStorage=true\" for Azurite) instead of SQLite, so several runners share work. Also the setting ChipAlerts:Storage.")]
+    public string? Storage { get; init; }
+
     [CommandOption("--json")]
     [Description("Print machine-readable JSON instead of tables.")]
     public bool Json { get; init; }
