@@ -108,9 +108,9 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
         }
     }
 
-    public async Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
-        var count = 0;
+        var added = new List<string>();
         foreach (var alert in alerts)
         {
             var entity = new TableEntity(Partition(alert.AlertId), alert.AlertId)
@@ -127,7 +127,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             try
             {
                 await alertTable.AddEntityAsync(entity, cancellationToken);
-                count++;
+                added.Add(alert.AlertId);
             }
             catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
             {
@@ -135,7 +135,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             }
         }
 
-        return count;
+        return added;
     }
 
     public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
@@ -154,15 +154,23 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
             .ThenBy(e => e.RowKey, StringComparer.Ordinal)
             .Take(max)
-            .Select(e => new OutboxEntry
-            {
-                Alert = JsonSerializer.Deserialize<Alert>(e.GetString("Payload"), Json)!,
-                Status = AlertStatus.Pending,
-                Attempts = e.GetInt32("Attempts") ?? 0,
-                NextAttemptAt = e.GetDateTimeOffset("NextAttemptAt") ?? now,
-                LastError = e.GetString("LastError"),
-            })];
+            .Select(ToEntry)];
     }
+
+    public async Task<OutboxEntry?> GetAsync(string alertId, CancellationToken cancellationToken)
+    {
+        var found = await alertTable.GetEntityIfExistsAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken);
+        return found.HasValue ? ToEntry(found.Value!) : null;
+    }
+
+    private static OutboxEntry ToEntry(TableEntity e) => new()
+    {
+        Alert = JsonSerializer.Deserialize<Alert>(e.GetString("Payload"), Json)!,
+        Status = Enum.Parse<AlertStatus>(e.GetString("Status")),
+        Attempts = e.GetInt32("Attempts") ?? 0,
+        NextAttemptAt = e.GetDateTimeOffset("NextAttemptAt") ?? DateTimeOffset.MinValue,
+        LastError = e.GetString("LastError"),
+    };
 
     public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
     {

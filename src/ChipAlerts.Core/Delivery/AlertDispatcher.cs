@@ -55,6 +55,12 @@ public sealed partial class AlertDispatcher(
         return new DeliverySummary(delivered, retrying, failed);
     }
 
+    /// <summary>Delivers one alert by id (a host that fans alerts out); null when it is not pending.</summary>
+    public async Task<AttemptResult?> DeliverAsync(string alertId, CancellationToken cancellationToken) =>
+        await outbox.GetAsync(alertId, cancellationToken) is { Status: AlertStatus.Pending } entry
+            ? await DeliverAsync(entry, cancellationToken)
+            : null;
+
     /// <summary>Claims the alert, sends it through its channel, and records the outcome.</summary>
     public async Task<AttemptResult> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {

@@ -60,6 +60,22 @@ public sealed partial class AlertPipeline(
         };
     }
 
+    /// <summary>The plan stage alone: the feeds due now (for a host that fans them out, one message each).</summary>
+    public async Task<IReadOnlyList<FeedConfig>> PlanAsync(CancellationToken cancellationToken) =>
+        planner.Due(config.Config.Feeds, await feedStates.GetFeedStatesAsync(cancellationToken), time.GetUtcNow());
+
+    /// <summary>Polls one feed by id; null when the configuration no longer has it.</summary>
+    public async Task<FeedOutcome?> PollFeedAsync(string feedId, CancellationToken cancellationToken)
+    {
+        if (config.Config.Feeds.FirstOrDefault(f => f.Id == feedId) is not { } feed)
+        {
+            return null;
+        }
+
+        var states = await feedStates.GetFeedStatesAsync(cancellationToken);
+        return await PollFeedAsync(feed, states.GetValueOrDefault(feedId), cancellationToken);
+    }
+
     /// <summary>
     /// Fetch, parse, ledger, match, route and store the alerts of one feed. Never throws for a bad feed:
     /// the failure is recorded in the feed's state and returned.
@@ -106,7 +122,7 @@ public sealed partial class AlertPipeline(
                 Items = items.Count,
                 NewItems = fresh.Count,
                 MatchesPerList = matchesPerList,
-                AlertsCreated = stored,
+                NewAlertIds = stored,
             };
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -8,8 +8,10 @@ public sealed record FeedOutcome
     public int Items { get; init; }
     public int NewItems { get; init; }
     public IReadOnlyDictionary<string, int> MatchesPerList { get; init; } = new Dictionary<string, int>();
-    /// <summary>Alerts newly stored in the outbox (an alert derived again after a crash is not counted).</summary>
-    public int AlertsCreated { get; init; }
+    /// <summary>Alerts newly stored in the outbox (an alert derived again after a crash is not among them).</summary>
+    public IReadOnlyList<string> NewAlertIds { get; init; } = [];
+
+    public int AlertsCreated => NewAlertIds.Count;
 
     public string? ErrorCode { get; init; }
     public string? Error { get; init; }

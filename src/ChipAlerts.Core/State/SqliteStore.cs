@@ -124,7 +124,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
@@ -133,12 +133,15 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
             VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $created)
             """);
         command.Transaction = transaction;
-        var added = 0;
+        var added = new List<string>();
         foreach (var alert in alerts)
         {
             SetParameters(command, ("$id", alert.AlertId), ("$subscriber", alert.SubscriberId), ("$channel", alert.Channel.ToString()),
                 ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)));
-            added += await command.ExecuteNonQueryAsync(cancellationToken);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                added.Add(alert.AlertId);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -153,11 +156,24 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
             WHERE status = 'Pending' AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id LIMIT $max
             """, ("$now", Millis(now)), ("$max", max));
+        return await ReadEntriesAsync(command, cancellationToken);
+    }
+
+    public async Task<OutboxEntry?> GetAsync(string alertId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection,
+            "SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts WHERE alert_id = $id", ("$id", alertId));
+        return (await ReadEntriesAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    private static async Task<List<OutboxEntry>> ReadEntriesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var due = new List<OutboxEntry>();
+        var entries = new List<OutboxEntry>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            due.Add(new OutboxEntry
+            entries.Add(new OutboxEntry
             {
                 Alert = JsonSerializer.Deserialize<Alert>(reader.GetString(0), Json)!,
                 Status = Enum.Parse<AlertStatus>(reader.GetString(1)),
@@ -167,7 +183,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
             });
         }
 
-        return due;
+        return entries;
     }
 
     public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)

@@ -48,7 +48,11 @@ public sealed record OutboxCounts(int Pending, int Delivered, int Failed);
 /// </summary>
 public interface IOutbox
 {
-    Task<int> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
+    /// <summary>Stores the alerts it does not hold yet; returns the ids of those it stored.</summary>
+    Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
+
+    /// <summary>One alert with its delivery state, or null when the outbox does not hold it.</summary>
+    Task<OutboxEntry?> GetAsync(string alertId, CancellationToken cancellationToken);
 
     /// <summary>Pending alerts whose next attempt is due and that no deliverer holds a claim on, oldest first.</summary>
     Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);

@@ -32,8 +32,8 @@ public abstract class StoreContractTests<TStore>
         var store = Open();
         var alert = Alerts.Email();
 
-        Assert.Equal(1, await store.AddAsync([alert], default));
-        Assert.Equal(0, await store.AddAsync([alert], default));
+        Assert.Equal([alert.AlertId], await store.AddAsync([alert], default));
+        Assert.Empty(await store.AddAsync([alert], default));
         Assert.Equal(new OutboxCounts(1, 0, 0), await store.CountAsync(default));
     }
 
@@ -135,6 +135,22 @@ public abstract class StoreContractTests<TStore>
 
         Assert.False(await store.TryClaimAsync(alert.AlertId, Now.AddHours(1), Now.AddHours(2), default));
         Assert.False(await store.TryClaimAsync("no-such-alert", Now, Now.AddMinutes(5), default));
+    }
+
+    [Fact]
+    public async Task Get_ReturnsTheAlertWithItsState_OrNull()
+    {
+        var store = Open();
+        var alert = Alerts.Email(createdAt: Now);
+        await store.AddAsync([alert], default);
+        await store.MarkFailedAsync(alert.AlertId, "SMTP 550", Now, permanent: true, default);
+
+        var entry = await Open().GetAsync(alert.AlertId, default);
+
+        Assert.NotNull(entry);
+        Assert.Equal(alert.Item, entry.Alert.Item);
+        Assert.Equal((AlertStatus.Failed, 1, "SMTP 550"), (entry.Status, entry.Attempts, entry.LastError));
+        Assert.Null(await store.GetAsync("no-such-alert", default));
     }
 
     [Fact]
