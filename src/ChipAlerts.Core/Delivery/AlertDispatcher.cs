@@ -61,6 +61,17 @@ public sealed partial class AlertDispatcher(
             ? await DeliverAsync(entry, cancellationToken)
             : null;
 
+    /// <summary>Gives up on a pending alert (its queue message ran out of retries): failed, with the last error kept.</summary>
+    public async Task DeadLetterAsync(string alertId, CancellationToken cancellationToken)
+    {
+        if (await outbox.GetAsync(alertId, cancellationToken) is { Status: AlertStatus.Pending } entry)
+        {
+            var reason = $"dead-lettered after {entry.Attempts} attempts: {entry.LastError ?? "no error recorded"}";
+            await outbox.MarkFailedAsync(alertId, reason, time.GetUtcNow(), permanent: true, cancellationToken);
+            LogFailed(alertId, entry.Alert.Channel.Type, reason);
+        }
+    }
+
     /// <summary>Claims the alert, sends it through its channel, and records the outcome.</summary>
     public async Task<AttemptResult> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {

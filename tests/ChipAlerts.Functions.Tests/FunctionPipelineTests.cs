@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Azure.Storage.Queues;
+using ChipAlerts.Azure;
+using ChipAlerts.Azure.Tests.Support;
+using ChipAlerts.Core;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.State;
+using ChipAlerts.Core.Tests.Support;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SmtpServer.Protocol;
+
+namespace ChipAlerts.Functions.Tests;
+
+/// <summary>
+/// The function classes end to end over real queues and tables (Azurite), a real feed server and a real
+/// SMTP server. The test moves messages between queues the way the Functions host would.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
+{
+    private const string Feed = """
+        <rss version="2.0"><channel><title>Wire</title>
+          <item><title>Rapidus starts 2nm pilot line</title><guid>fn-1</guid><link>https://wire.example.com/1</link></item>
+          <item><title>Micron (MU.O) beats estimates</title><guid>fn-2</guid><link>https://wire.example.com/2</link></item>
+          <item><title>Football results</title><guid>fn-3</guid></item>
+        </channel></rss>
+        """;
+
+    private readonly TempDir dir = new();
+    private readonly string prefix = "f" + Guid.NewGuid().ToString("N")[..12];
+    private TestServer feeds = null!;
+    private SmtpSink smtp = null!;
+    private ServiceProvider services = null!;
+    private QueueServiceClient queues = null!;
+
+    public async Task InitializeAsync()
+    {
+        feeds = await TestServer.StartAsync();
+        feeds.Map("/feed", async context =>
+        {
+            if (context.Request.Headers.IfNoneMatch == "\"v1\"")
+            {
+                context.Response.StatusCode = 304;
+                return;
+            }
+
+            context.Response.Headers.ETag = "\"v1\"";
+            await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, Feed);
+        });
+        smtp = await SmtpSink.StartAsync();
+
+        var samples = JsonSerializer.Deserialize<ChipAlertsConfig>(File.ReadAllText(Path.Combine(TestPaths.Samples, "chipalerts.json")), ConfigLoader.JsonOptions)!;
+        var config = samples with
+        {
+            Feeds = [new FeedConfig { Id = "wire", Url = feeds.Url("/feed").ToString() }],
+            Subscribers = [samples.Subscribers[0]],
+            Email = new EmailConfig { From = "ChipAlerts <alerts@chipalerts.test>", Smtp = new SmtpConfig { Host = "127.0.0.1", Port = smtp.Port, Security = "None" } },
+        };
+        File.WriteAllText(dir.File("chipalerts.json"), JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
+
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ChipAlerts:ConfigPath"] = dir.File("chipalerts.json"),
+            ["ChipAlerts:OutboxPath"] = dir.File("outbox"),
+        }).Build();
+        // The same registrations as Program.cs, with tables of this test's own.
+        var collection = new ServiceCollection().AddLogging();
+        collection.AddChipAlertsAzureStorage(azurite.ConnectionString, prefix);
+        collection.AddChipAlerts(settings);
+        services = collection.BuildServiceProvider();
+
+        queues = new QueueServiceClient(azurite.ConnectionString);
+        foreach (var name in (string[])[Queues.FeedsToPoll, Queues.Alerts, Queues.AlertsPoison])
+        {
+            await queues.GetQueueClient(name).CreateIfNotExistsAsync();
+            await queues.GetQueueClient(name).ClearMessagesAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await services.DisposeAsync();
+        await smtp.DisposeAsync();
+        await feeds.DisposeAsync();
+        dir.Dispose();
+    }
+
+    private T Function<T>() => ActivatorUtilities.CreateInstance<T>(services);
+
+    [Fact]
+    public async Task PollFeeds_ThenPollFeed_ThenDeliverAlert_SendsEachAlertOnce()
+    {
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        var alertMessages = await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
+        await SendAsync(Queues.Alerts, alertMessages);
+        await DrainAsync(Queues.Alerts, async m =>
+        {
+            await Function<DeliverAlert>().RunAsync(m, default);
+            return [];
+        });
+
+        Assert.Equal(2, alertMessages.Count);
+        Assert.Equal(["[ChipAlerts] Micron: Micron (MU.O) beats estimates", "[ChipAlerts] Rapidus: Rapidus starts 2nm pilot line"], smtp.Messages.Select(m => m.Subject).Order());
+
+        // The next schedule: the feed answers 304, so nothing new is queued.
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        Assert.Empty(await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default)));
+
+        // A duplicate message (the queue is at-least-once) sends nothing.
+        await Function<DeliverAlert>().RunAsync(alertMessages[0], default);
+        Assert.Equal(2, smtp.Messages.Count);
+    }
+
+    [Fact]
+    public async Task DeliverAlert_TransientFailure_ThrowsForTheQueue_AndPoisonMarksItFailed()
+    {
+        smtp.Reply = () => (SmtpReplyCode)451;
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        var alertMessages = await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
+
+        var error = await Assert.ThrowsAsync<DeliveryFailedException>(() => Function<DeliverAlert>().RunAsync(alertMessages[0], default));
+        Assert.EndsWith("failed transiently; the queue will retry it.", error.Message, StringComparison.Ordinal);
+
+        // After maxDequeueCount the host moves the message to alerts-poison.
+        await Function<DeadLetterAlert>().RunAsync(alertMessages[0], default);
+
+        var alertId = Queues.Read<DeliverAlertMessage>(alertMessages[0]).AlertId;
+        var entry = await services.GetRequiredService<IOutbox>().GetAsync(alertId, default);
+        Assert.Equal(AlertStatus.Failed, entry!.Status);
+        Assert.StartsWith("dead-lettered after 1 attempts: SMTP 451", entry.LastError, StringComparison.Ordinal);
+    }
+
+    private async Task SendAsync(string queue, IEnumerable<string> messages)
+    {
+        foreach (var message in messages)
+        {
+            await queues.GetQueueClient(queue).SendMessageAsync(message);
+        }
+    }
+
+    /// <summary>Receives every message of the queue, hands it to the function, deletes it; returns what the function output.</summary>
+    private async Task<List<string>> DrainAsync(string queue, Func<string, Task<string[]>> function)
+    {
+        var client = queues.GetQueueClient(queue);
+        var outputs = new List<string>();
+        while ((await client.ReceiveMessagesAsync(maxMessages: 32)).Value is { Length: > 0 } received)
+        {
+            foreach (var message in received)
+            {
+                outputs.AddRange(await function(message.Body.ToString()));
+                await client.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        }
+
+        return outputs;
+    }
+}
