@@ -37,6 +37,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<AlertDispatcher>();
         services.AddSingleton<PollSchedule>();
+        services.AddSingleton<StatusReporter>();
 
         services.AddHttpClient(FeedFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => FeedFetcher.CreateHandler(sp.GetRequiredService<IOptions<FetchOptions>>().Value));

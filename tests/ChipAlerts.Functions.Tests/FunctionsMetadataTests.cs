@@ -22,8 +22,10 @@ public sealed class FunctionsMetadataTests
         [
             "DeadLetterAlert: in queueTrigger alerts-poison",
             "DeliverAlert: in queueTrigger alerts",
+            "Health: in httpTrigger GET health (Anonymous), out http ",
             "PollFeed: in queueTrigger feeds-to-poll, out queue alerts",
             "PollFeeds: in timerTrigger %ChipAlerts:PollSchedule%, out queue feeds-to-poll",
+            "PollNow: in httpTrigger POST poll (Function), out queue feeds-to-poll, out http ",
         ], functions);
         Assert.All(metadata.RootElement.EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }
@@ -32,7 +34,9 @@ public sealed class FunctionsMetadataTests
     {
         var target = binding.TryGetProperty("queueName", out var queue) ? queue.GetString()
             : binding.TryGetProperty("schedule", out var schedule) ? schedule.GetString()
-            : binding.TryGetProperty("route", out var route) ? route.GetString() : "";
+            : binding.TryGetProperty("route", out var route)
+                ? $"{string.Join(',', binding.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()))} {route.GetString()} ({binding.GetProperty("authLevel").GetString()})"
+                : "";
         return $"{binding.GetProperty("direction").GetString()!.ToLowerInvariant()} {binding.GetProperty("type").GetString()} {target}";
     }
 }
