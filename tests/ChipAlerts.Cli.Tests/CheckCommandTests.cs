@@ -102,4 +102,24 @@ public sealed class SettingsErrorTests : IDisposable
             Directory.SetCurrentDirectory(previous);
         }
     }
+
+    [Fact]
+    public async Task PollScheduleSetting_OverridesTheFile_AndIsValidated()
+    {
+        try
+        {
+            Environment.SetEnvironmentVariable("ChipAlerts__PollSchedule", "0 0 * * * *");
+            var hourly = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+            Environment.SetEnvironmentVariable("ChipAlerts__PollSchedule", "hourly");
+            var invalid = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+
+            Assert.Equal("OK: 3 feeds, 5 watch-lists, 2 subscribers; polling on \"0 0 * * * *\".\n", hourly.Output);
+            Assert.Equal(2, invalid.ExitCode);
+            Assert.Contains("  setting ChipAlerts:PollSchedule: 'hourly' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\", or remove the setting to use pollSchedule.", invalid.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ChipAlerts__PollSchedule", null);
+        }
+    }
 }

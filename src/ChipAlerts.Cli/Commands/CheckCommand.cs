@@ -1,3 +1,5 @@
+using ChipAlerts.Core.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -15,7 +17,8 @@ public sealed class CheckCommand(IAnsiConsole console) : Command<CommonSettings>
         }
 
         var config = loaded.Config;
-        console.MarkupLineInterpolated($"[green]OK[/]: {config.Feeds.Count} feeds, {config.WatchLists.Count} watch-lists, {config.Subscribers.Count} subscribers; polling on \"{config.PollSchedule}\".");
+        var schedule = host.Services.GetRequiredService<PollSchedule>().Expression;
+        console.MarkupLineInterpolated($"[green]OK[/]: {config.Feeds.Count} feeds, {config.WatchLists.Count} watch-lists, {config.Subscribers.Count} subscribers; polling on \"{schedule}\".");
         return ExitCodes.Ok;
     }
 }

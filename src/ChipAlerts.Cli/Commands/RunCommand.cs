@@ -29,7 +29,7 @@ public sealed class RunCommand(IAnsiConsole console) : AsyncCommand<CommonSettin
                 SummaryView.Write(console, summary, settings.Json);
                 if (!settings.Json && schedule.NextAfter(time.GetUtcNow()) is { } next)
                 {
-                    console.MarkupLineInterpolated($"[grey]Next cycle at {next:u} ({config.Config.PollSchedule}). Ctrl+C stops.[/]");
+                    console.MarkupLineInterpolated($"[grey]Next cycle at {next:u} ({schedule.Expression}). Ctrl+C stops.[/]");
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

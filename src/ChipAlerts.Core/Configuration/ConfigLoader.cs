@@ -19,6 +19,12 @@ public sealed record LoadedConfig(ChipAlertsConfig Config, string BaseDirectory)
 /// </summary>
 public static partial class ConfigLoader
 {
+    /// <summary>
+    /// The app setting the Functions timer reads its schedule from; when set, the local runner follows it
+    /// too, so both hosts poll on one schedule.
+    /// </summary>
+    public const string PollScheduleSetting = "ChipAlerts:PollSchedule";
+
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         ReadCommentHandling = JsonCommentHandling.Skip,
@@ -66,6 +72,11 @@ public static partial class ConfigLoader
         if (!TryParseCron(config.PollSchedule, out _))
         {
             Error("pollSchedule", $"'{config.PollSchedule}' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\" for every 15 minutes.");
+        }
+
+        if (settings[PollScheduleSetting] is { Length: > 0 } scheduleSetting && !TryParseCron(scheduleSetting, out _))
+        {
+            Error($"setting {PollScheduleSetting}", $"'{scheduleSetting}' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\", or remove the setting to use pollSchedule.");
         }
 
         if (config.Feeds.Count == 0)
