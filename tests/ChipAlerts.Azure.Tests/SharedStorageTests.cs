@@ -21,12 +21,8 @@ public sealed class SharedStorageTests(Azurite azurite) : IAsyncLifetime
             Thread.Sleep(5); // widen the window in which both runners see the same due alerts
             return null;
         };
-        var samples = await File.ReadAllTextAsync(Path.Combine(TestPaths.Samples, "chipalerts.json"));
-        var feeds = Path.Combine(TestPaths.Samples, "feeds").Replace("\\", "/", StringComparison.Ordinal);
-        config = dir.File("chipalerts.json");
-        await File.WriteAllTextAsync(config, samples
-            .Replace("\"url\": \"feeds/", $"\"url\": \"{feeds}/", StringComparison.Ordinal)
-            .Replace("\"from\": \"ChipAlerts <alerts@chipalerts.example>\"", $"\"from\": \"ChipAlerts <alerts@chipalerts.example>\", \"smtp\": {{ \"host\": \"127.0.0.1\", \"port\": {smtp.Port}, \"security\": \"None\" }}", StringComparison.Ordinal));
+        // The samples, with SMTP delivery to the test server instead of the pickup folder.
+        config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
     }
 
     public async Task DisposeAsync()

@@ -35,6 +35,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     {
         server.Map("/feed", async context =>
         {
+            // Also a Last-Modified, which MapFeed does not send.
             if (context.Request.Headers.IfNoneMatch == "\"v1\"")
             {
                 context.Response.StatusCode = 304;

@@ -4,7 +4,6 @@ using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Feeds;
 using ChipAlerts.Core.Tests.Support;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
@@ -31,18 +30,7 @@ public sealed class AlertPipelineTests : IAsyncLifetime
     {
         feeds = await TestServer.StartAsync();
         smtp = await SmtpSink.StartAsync();
-        feeds.Map("/good", async context =>
-        {
-            if (context.Request.Headers.IfNoneMatch == "\"good-v1\"")
-            {
-                context.Response.StatusCode = 304;
-                return;
-            }
-
-            context.Response.Headers.ETag = "\"good-v1\"";
-            context.Response.ContentType = "application/rss+xml; charset=utf-8";
-            await context.Response.WriteAsync(GoodFeed);
-        });
+        feeds.MapFeed("/good", GoodFeed);
     }
 
     public async Task DisposeAsync()

@@ -48,6 +48,21 @@ public sealed class TestServer : IAsyncDisposable
             await context.Response.WriteAsync(body);
         });
 
+    /// <summary>Serves a feed with an ETag, answering 304 to a request that already has it.</summary>
+    public TestServer MapFeed(string path, string body, string etag = "\"v1\"") =>
+        Map(path, async context =>
+        {
+            if (context.Request.Headers.IfNoneMatch == etag)
+            {
+                context.Response.StatusCode = 304;
+                return;
+            }
+
+            context.Response.Headers.ETag = etag;
+            context.Response.ContentType = "application/rss+xml; charset=utf-8";
+            await context.Response.WriteAsync(body);
+        });
+
     public int CountRequests(string path) => Requests.Count(r => r.Path == path);
 
     private async Task HandleAsync(HttpContext context)
