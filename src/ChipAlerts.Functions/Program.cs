@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using ChipAlerts.Azure;
 using ChipAlerts.Core;
+using ChipAlerts.Core.Configuration;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,4 +12,8 @@ var storage = builder.Configuration["AzureWebJobsStorage"]
 builder.Services.AddChipAlertsAzureStorage(storage);
 builder.Services.AddSingleton(new QueueServiceClient(storage));
 builder.Services.AddChipAlerts(builder.Configuration);
-builder.Build().Run();
+
+var app = builder.Build();
+// Read and validate chipalerts.json now: a bad file stops the host at start-up with every error named.
+app.Services.GetRequiredService<LoadedConfig>();
+app.Run();
