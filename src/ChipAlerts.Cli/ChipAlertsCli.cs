@@ -18,6 +18,8 @@ public static class ChipAlertsCli
                 .WithDescription("Poll every feed once, alert on new matching items, print a summary.");
             config.AddCommand<RunCommand>("run")
                 .WithDescription("Poll on the configured schedule until Ctrl+C.");
+            config.AddCommand<DigestCommand>("digest")
+                .WithDescription("Send every digest subscriber's held alerts now.");
             config.AddCommand<CheckCommand>("check")
                 .WithDescription("Validate the configuration and say what it holds.");
         });

@@ -26,6 +26,7 @@ public sealed class FunctionsMetadataTests
             "PollFeed: in queueTrigger feeds-to-poll, out queue alerts",
             "PollFeeds: in timerTrigger %ChipAlerts:PollSchedule%, out queue feeds-to-poll",
             "PollNow: in httpTrigger POST poll (Function), out queue feeds-to-poll, out http ",
+            "SendDigests: in timerTrigger %ChipAlerts:DigestSchedule%",
         ], functions);
         Assert.All(metadata.RootElement.EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }

@@ -123,6 +123,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
                 ["Attempts"] = 0,
                 ["CreatedAt"] = alert.CreatedAt,
                 ["NextAttemptAt"] = alert.CreatedAt,
+                ["Digest"] = alert.Digest,
             };
             try
             {
@@ -138,19 +139,24 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
         return added;
     }
 
-    public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        QueryUnclaimedAsync(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq false and NextAttemptAt le {now}"), now, max, cancellationToken);
+
+    public Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        QueryUnclaimedAsync(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq true"), now, int.MaxValue, cancellationToken);
+
+    private async Task<IReadOnlyList<OutboxEntry>> QueryUnclaimedAsync(string filter, DateTimeOffset now, int max, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and NextAttemptAt le {now}");
-        var due = new List<TableEntity>();
+        var found = new List<TableEntity>();
         await foreach (var e in alertTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (e.GetDateTimeOffset("ClaimedUntil") is not { } claimed || claimed <= now)
             {
-                due.Add(e);
+                found.Add(e);
             }
         }
 
-        return [.. due
+        return [.. found
             .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
             .ThenBy(e => e.RowKey, StringComparer.Ordinal)
             .Take(max)

@@ -68,6 +68,9 @@ public sealed record SubscriberConfig
     public List<string> WatchLists { get; init; } = [];
     public List<ChannelConfig> Channels { get; init; } = [];
 
+    /// <summary>True: alerts are held and sent together, one message per channel, by the digest pass.</summary>
+    public bool Digest { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 }

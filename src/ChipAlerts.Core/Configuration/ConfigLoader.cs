@@ -141,7 +141,7 @@ public static partial class ConfigLoader
         {
             var subscriber = config.Subscribers[i];
             var at = $"subscribers[{i}]";
-            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels"], errors);
+            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels", "digest"], errors);
             CheckId(at, subscriber.Id, subscriberIds, "subscriber", Error);
             if (subscriber.WatchLists.Count == 0)
             {

@@ -55,6 +55,57 @@ public sealed partial class AlertDispatcher(
         return new DeliverySummary(delivered, retrying, failed);
     }
 
+    /// <summary>
+    /// The digest pass: every pending digest alert, one message per subscriber and channel. Alerts whose
+    /// claim is lost to another deliverer are left to it; a failed digest keeps its alerts pending for the next pass.
+    /// </summary>
+    public async Task<DeliverySummary> SendDigestsAsync(CancellationToken cancellationToken)
+    {
+        int delivered = 0, retrying = 0, failed = 0;
+        var now = time.GetUtcNow();
+        var held = await outbox.GetDigestAsync(now, cancellationToken);
+        foreach (var group in held.GroupBy(e => (e.Alert.SubscriberId, e.Alert.Channel)))
+        {
+            var claimed = new List<Routing.Alert>();
+            foreach (var entry in group)
+            {
+                if (await outbox.TryClaimAsync(entry.Alert.AlertId, now, now + options.ClaimTimeout, cancellationToken))
+                {
+                    claimed.Add(entry.Alert);
+                }
+            }
+
+            if (claimed.Count == 0 || !channelsByType.TryGetValue(group.Key.Channel.Type, out var channel))
+            {
+                continue;
+            }
+
+            var result = await SendSafelyAsync(() => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken);
+            foreach (var alert in claimed)
+            {
+                if (result.Outcome == DeliveryOutcome.Delivered)
+                {
+                    await outbox.MarkDeliveredAsync(alert.AlertId, time.GetUtcNow(), cancellationToken);
+                }
+                else
+                {
+                    await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", time.GetUtcNow(), result.Outcome == DeliveryOutcome.PermanentFailure, cancellationToken);
+                }
+            }
+
+            switch (result.Outcome)
+            {
+                case DeliveryOutcome.Delivered: delivered += claimed.Count; break;
+                case DeliveryOutcome.RetryableFailure: retrying += claimed.Count; break;
+                default: failed += claimed.Count; break;
+            }
+
+            LogDigest(Routing.Alert.DigestIdOf(claimed), channel.Type, claimed.Count, result.Outcome, result.Reason);
+        }
+
+        return new DeliverySummary(delivered, retrying, failed);
+    }
+
     /// <summary>Delivers one alert by id (a host that fans alerts out); null when it is not pending.</summary>
     public async Task<AttemptResult?> DeliverAsync(string alertId, CancellationToken cancellationToken) =>
         await outbox.GetAsync(alertId, cancellationToken) is { Status: AlertStatus.Pending } entry
@@ -109,9 +160,14 @@ public sealed partial class AlertDispatcher(
             return DeliveryResult.Permanent($"no channel of type '{alert.Channel.Type}' is registered.");
         }
 
+        return await SendSafelyAsync(() => channel.SendAsync(alert, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<DeliveryResult> SendSafelyAsync(Func<Task<DeliveryResult>> send, CancellationToken cancellationToken)
+    {
         try
         {
-            return await channel.SendAsync(alert, cancellationToken);
+            return await send();
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -132,6 +188,9 @@ public sealed partial class AlertDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} failed (attempt {Attempt}), retrying in {Delay}: {Reason}")]
     private partial void LogRetrying(string alertId, string channel, int attempt, TimeSpan delay, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Digest {DigestId} of {Alerts} alerts by {Channel}: {Outcome} {Reason}")]
+    private partial void LogDigest(string digestId, string channel, int alerts, DeliveryOutcome outcome, string? reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId} by {Channel} failed permanently: {Reason}")]
     private partial void LogFailed(string alertId, string channel, string? reason);

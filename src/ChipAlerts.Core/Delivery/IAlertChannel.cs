@@ -13,4 +13,7 @@ public interface IAlertChannel
     string Type { get; }
 
     Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken);
+
+    /// <summary>Sends several alerts of one subscriber and channel as one message.</summary>
+    Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
 }

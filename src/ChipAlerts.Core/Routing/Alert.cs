@@ -18,7 +18,14 @@ public sealed record Alert
     public required IReadOnlyList<WatchListMatch> Matches { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Held for the subscriber's digest rather than sent at once.</summary>
+    public bool Digest { get; init; }
+
     public string WatchLists => string.Join(", ", Matches.Select(m => m.WatchList));
+
+    /// <summary>The id of a digest of these alerts: the same alerts always give the same id (Message-ID, webhook-id).</summary>
+    public static string DigestIdOf(IEnumerable<Alert> alerts) =>
+        ItemKeys.Hash("digest\n" + string.Join('\n', alerts.Select(a => a.AlertId).Order(StringComparer.Ordinal)));
 }
 
 /// <summary>

@@ -37,6 +37,7 @@ public sealed class AlertRouter(IReadOnlyList<SubscriberConfig> subscribers)
                     Item = item,
                     Matches = relevant,
                     CreatedAt = now,
+                    Digest = subscriber.Digest,
                 });
             }
         }

@@ -41,10 +41,12 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
                 alert_id TEXT PRIMARY KEY, subscriber_id TEXT NOT NULL, channel TEXT NOT NULL,
                 item_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
-                next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, claimed_until INTEGER);
+                next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, claimed_until INTEGER,
+                digest INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt_at, created_at);
             """);
         AddColumnIfMissing(connection, "alerts", "claimed_until", "INTEGER");
+        AddColumnIfMissing(connection, "alerts", "digest", "INTEGER NOT NULL DEFAULT 0");
     }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
@@ -129,15 +131,15 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
         await using var command = Command(connection, """
-            INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, item_key, payload, status, created_at, next_attempt_at)
-            VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $created)
+            INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, item_key, payload, status, created_at, next_attempt_at, digest)
+            VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $created, $digest)
             """);
         command.Transaction = transaction;
         var added = new List<string>();
         foreach (var alert in alerts)
         {
             SetParameters(command, ("$id", alert.AlertId), ("$subscriber", alert.SubscriberId), ("$channel", alert.Channel.ToString()),
-                ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)));
+                ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)), ("$digest", alert.Digest));
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 added.Add(alert.AlertId);
@@ -153,9 +155,20 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await using var connection = Open();
         await using var command = Command(connection, """
             SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts
-            WHERE status = 'Pending' AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
+            WHERE status = 'Pending' AND digest = 0 AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id LIMIT $max
             """, ("$now", Millis(now)), ("$max", max));
+        return await ReadEntriesAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts
+            WHERE status = 'Pending' AND digest = 1 AND (claimed_until IS NULL OR claimed_until <= $now)
+            ORDER BY created_at, alert_id
+            """, ("$now", Millis(now)));
         return await ReadEntriesAsync(command, cancellationToken);
     }
 

@@ -54,7 +54,10 @@ public interface IOutbox
     /// <summary>One alert with its delivery state, or null when the outbox does not hold it.</summary>
     Task<OutboxEntry?> GetAsync(string alertId, CancellationToken cancellationToken);
 
-    /// <summary>Pending alerts whose next attempt is due and that no deliverer holds a claim on, oldest first.</summary>
+    /// <summary>Pending digest alerts that no deliverer holds a claim on, oldest first.</summary>
+    Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Pending immediate (not digest) alerts whose next attempt is due and that no deliverer holds a claim on, oldest first.</summary>
     Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>

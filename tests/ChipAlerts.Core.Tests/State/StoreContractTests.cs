@@ -154,6 +154,23 @@ public abstract class StoreContractTests<TStore>
     }
 
     [Fact]
+    public async Task Digest_HeldAlertsAreNotDue_ButListedForTheDigest()
+    {
+        var store = Open();
+        var immediate = Alerts.Email("now", createdAt: Now);
+        var held = Alerts.Email("later", createdAt: Now) with { Digest = true };
+        await store.AddAsync([immediate, held], default);
+
+        Assert.Equal([immediate.AlertId], (await store.GetDueAsync(Now, 10, default)).Select(e => e.Alert.AlertId));
+        var digest = Assert.Single(await Open().GetDigestAsync(Now, default));
+        Assert.Equal(held.AlertId, digest.Alert.AlertId);
+        Assert.True(digest.Alert.Digest);
+
+        await store.TryClaimAsync(held.AlertId, Now, Now.AddMinutes(5), default);
+        Assert.Empty(await store.GetDigestAsync(Now, default));
+    }
+
+    [Fact]
     public async Task FeedState_RoundTrips()
     {
         var state = new FeedState

@@ -29,6 +29,46 @@ public static class AlertEmail
         return message;
     }
 
+    /// <summary>One email for several alerts of one recipient, grouped by watch-list (an item under every list it matched).</summary>
+    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date)
+    {
+        var groups = alerts
+            .SelectMany(a => a.Matches.Select(m => (List: m.WatchList, Alert: a, Match: m)))
+            .GroupBy(x => x.List, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        var message = new MimeMessage();
+        message.From.Add(from);
+        message.To.Add(MailboxAddress.Parse(alerts[0].Channel.Target));
+        message.Subject = OneLine($"[ChipAlerts] Digest: {alerts.Count} new items on {string.Join(", ", groups.Select(g => g.Key))}", 200);
+        message.Date = date;
+        message.MessageId = $"{digestId}@{Domain(from)}";
+        message.Headers.Add("X-ChipAlerts-Digest-Id", digestId);
+
+        var text = new StringBuilder();
+        var html = new StringBuilder("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1f2328;max-width:640px\">");
+        foreach (var group in groups)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{group.Key} ({group.Count()})").AppendLine();
+            html.Append(CultureInfo.InvariantCulture, $"<h2 style=\"font-size:18px;margin:16px 0 8px\">{E(group.Key)} ({group.Count()})</h2><ul style=\"padding-left:18px\">");
+            foreach (var (_, alert, match) in group)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {alert.Item.Title}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {alert.FeedName}{(alert.Item.Link is null ? "" : " · " + alert.Item.Link)}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  matched {match.Explain()}");
+                var title = alert.Item.Link is null ? E(alert.Item.Title) : $"<a href=\"{E(alert.Item.Link)}\" style=\"color:#0969da\">{E(alert.Item.Title)}</a>";
+                html.Append(CultureInfo.InvariantCulture, $"<li style=\"margin-bottom:8px\">{title}<br><span style=\"color:#57606a;font-size:13px\">{E(alert.FeedName)} · matched {E(match.Explain())}</span></li>");
+            }
+
+            text.AppendLine();
+            html.Append("</ul>");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"ChipAlerts digest {digestId}.");
+        html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">ChipAlerts digest {E(digestId)}.</p></body></html>");
+        message.Body = new BodyBuilder { TextBody = text.ToString(), HtmlBody = html.ToString() }.ToMessageBody();
+        return message;
+    }
+
     private static string Text(Alert alert)
     {
         var item = alert.Item;

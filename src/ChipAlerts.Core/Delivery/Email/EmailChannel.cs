@@ -20,23 +20,32 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
 
     public string PickupFolder { get; } = Path.GetFullPath(Path.Combine(paths.Value.OutboxPath, "mail"));
 
-    public async Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken)
+    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
+        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow()), alert.AlertId, cancellationToken);
+
+    public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var digestId = Alert.DigestIdOf(alerts);
+        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow()), "digest-" + digestId, cancellationToken);
+    }
+
+    private async Task<DeliveryResult> SendAsync(Func<MailboxAddress, MimeMessage> compose, string name, CancellationToken cancellationToken)
     {
         if (config.Config.Email is not { } email)
         {
             return DeliveryResult.Permanent("no \"email\" section in the configuration.");
         }
 
-        var message = AlertEmail.Compose(alert, MailboxAddress.Parse(email.From), time.GetUtcNow());
+        var message = compose(MailboxAddress.Parse(email.From));
         return email.Smtp is { } smtp
             ? await SendSmtpAsync(message, smtp, cancellationToken)
-            : await WritePickupAsync(message, alert.AlertId, cancellationToken);
+            : await WritePickupAsync(message, name, cancellationToken);
     }
 
-    private async Task<DeliveryResult> WritePickupAsync(MimeMessage message, string alertId, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> WritePickupAsync(MimeMessage message, string name, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(PickupFolder);
-        var path = Path.Combine(PickupFolder, alertId + ".eml");
+        var path = Path.Combine(PickupFolder, name + ".eml");
         var temporary = path + ".tmp";
         // Written whole, then renamed: a reader of the folder never sees half a message.
         await message.WriteToAsync(temporary, cancellationToken);

@@ -29,7 +29,18 @@ public sealed class WebhookChannel(
 
     public string Type => ChannelConfig.WebhookType;
 
-    public async Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken)
+    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
+        PostAsync(alert, alert.AlertId, JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.From(alert), Json), cancellationToken);
+
+    public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var digestId = Alert.DigestIdOf(alerts);
+        var digest = new WebhookDigest(WebhookPayload.CurrentVersion, "digest", digestId, alerts[0].SubscriberId, [.. alerts.Select(WebhookPayload.From)]);
+        return PostAsync(alerts[0], digestId, JsonSerializer.SerializeToUtf8Bytes(digest, Json), cancellationToken);
+    }
+
+    /// <summary>Posts <paramref name="body"/> to the webhook of <paramref name="alert"/>'s subscriber and channel, with <paramref name="id"/> as webhook-id.</summary>
+    private async Task<DeliveryResult> PostAsync(Alert alert, string id, byte[] body, CancellationToken cancellationToken)
     {
         var channel = config.Config.Subscribers
             .FirstOrDefault(s => s.Id == alert.SubscriberId)?.Channels
@@ -40,17 +51,16 @@ public sealed class WebhookChannel(
         }
 
         var url = new Secret(urlText);
-        var body = JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.From(alert), Json);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, url.Reveal());
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        request.Headers.Add("webhook-id", alert.AlertId);
+        request.Headers.Add("webhook-id", id);
         request.Headers.Add("webhook-timestamp", timestamp);
         if (channel.SigningSecretSetting is { } secretSetting && settings[secretSetting] is { Length: > 0 } secret)
         {
-            request.Headers.Add("webhook-signature", Sign(new Secret(secret), alert.AlertId, timestamp, body));
+            request.Headers.Add("webhook-signature", Sign(new Secret(secret), id, timestamp, body));
         }
 
         using var deadline = new CancellationTokenSource(options.Value.WebhookTimeout, time);

@@ -24,6 +24,9 @@ public sealed record WebhookPayload(
         [.. alert.Matches.Select(m => new WebhookMatch(m.WatchList, m.Explain(), [.. m.Evidence.Select(e => new WebhookEvidence(e.Term, e.Field, e.Start, e.Length, e.Snippet))]))]);
 }
 
+/// <summary>The JSON body of a digest: several alerts of one subscriber; webhook-id is <see cref="DigestId"/>.</summary>
+public sealed record WebhookDigest(int Version, string Type, string DigestId, string SubscriberId, IReadOnlyList<WebhookPayload> Alerts);
+
 public sealed record WebhookItem(string FeedId, string FeedName, string Title, string Summary, string? Link, DateTimeOffset? Published);
 
 public sealed record WebhookMatch(string WatchList, string Explanation, IReadOnlyList<WebhookEvidence> Evidence);
