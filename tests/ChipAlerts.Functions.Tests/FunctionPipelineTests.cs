@@ -104,22 +104,52 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DeliverAlert_TransientFailure_ThrowsForTheQueue_AndPoisonMarksItFailed()
+    public async Task DeliverAlert_FailingEveryTime_GoesToPoisonAfterMaxDequeueCount_AndIsMarkedFailed()
     {
         smtp.Reply = () => (SmtpReplyCode)451;
+        var maxDequeueCount = MaxDequeueCountFromHostJson();
         await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
         var alertMessages = await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
-
-        var error = await Assert.ThrowsAsync<DeliveryFailedException>(() => Function<DeliverAlert>().RunAsync(alertMessages[0], default));
-        Assert.EndsWith("failed transiently; the queue will retry it.", error.Message, StringComparison.Ordinal);
-
-        // After maxDequeueCount the host moves the message to alerts-poison.
-        await Function<DeadLetterAlert>().RunAsync(alertMessages[0], default);
-
         var alertId = Queues.Read<DeliverAlertMessage>(alertMessages[0]).AlertId;
+        await SendAsync(Queues.Alerts, [alertMessages[0]]);
+
+        // What the host does: run the function per dequeue; on an exception leave the message (visible
+        // again at once here, after visibilityTimeout in the host); at maxDequeueCount move it to poison.
+        var alerts = queues.GetQueueClient(Queues.Alerts);
+        var failures = 0;
+        while ((await alerts.ReceiveMessagesAsync(maxMessages: 1)).Value is [var message])
+        {
+            if (message.DequeueCount > maxDequeueCount)
+            {
+                await queues.GetQueueClient(Queues.AlertsPoison).SendMessageAsync(message.Body.ToString());
+                await alerts.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                continue;
+            }
+
+            var error = await Assert.ThrowsAsync<DeliveryFailedException>(() => Function<DeliverAlert>().RunAsync(message.Body.ToString(), default));
+            Assert.Equal($"Alert {alertId} failed transiently; the queue will retry it.", error.Message);
+            failures++;
+            await alerts.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+        }
+
+        await DrainAsync(Queues.AlertsPoison, async m =>
+        {
+            await Function<DeadLetterAlert>().RunAsync(m, default);
+            return [];
+        });
+
+        Assert.Equal(5, maxDequeueCount);
+        Assert.Equal(maxDequeueCount, failures);
+        Assert.Empty(smtp.Messages);
         var entry = await services.GetRequiredService<IOutbox>().GetAsync(alertId, default);
         Assert.Equal(AlertStatus.Failed, entry!.Status);
-        Assert.StartsWith("dead-lettered after 1 attempts: SMTP 451", entry.LastError, StringComparison.Ordinal);
+        Assert.StartsWith($"dead-lettered after {maxDequeueCount} attempts: SMTP 451", entry.LastError, StringComparison.Ordinal);
+    }
+
+    private static int MaxDequeueCountFromHostJson()
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "host.json")));
+        return host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
     }
 
     private async Task SendAsync(string queue, IEnumerable<string> messages)
