@@ -75,12 +75,15 @@ public sealed partial class AlertDispatcher(
                 }
             }
 
-            if (claimed.Count == 0 || !channelsByType.TryGetValue(group.Key.Channel.Type, out var channel))
+            if (claimed.Count == 0)
             {
                 continue;
             }
 
-            var result = await SendSafelyAsync(() => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken);
+            var type = group.Key.Channel.Type;
+            var result = channelsByType.TryGetValue(type, out var channel)
+                ? await SendSafelyAsync(() => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken)
+                : DeliveryResult.Permanent($"no channel of type '{type}' is registered.");
             foreach (var alert in claimed)
             {
                 if (result.Outcome == DeliveryOutcome.Delivered)
@@ -100,7 +103,7 @@ public sealed partial class AlertDispatcher(
                 default: failed += claimed.Count; break;
             }
 
-            LogDigest(Routing.Alert.DigestIdOf(claimed), channel.Type, claimed.Count, result.Outcome, result.Reason);
+            LogDigest(Routing.Alert.DigestIdOf(claimed), type, claimed.Count, result.Outcome, result.Reason);
         }
 
         return new DeliverySummary(delivered, retrying, failed);

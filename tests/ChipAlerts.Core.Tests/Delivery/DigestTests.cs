@@ -113,6 +113,19 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Equal("v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed)), request.Headers["webhook-signature"]);
     }
 
+    [Fact]
+    public async Task UnknownChannel_FailsTheDigestAlertsWithTheReason_InsteadOfHoldingThemForever()
+    {
+        using var host = Host(Configs.Desk);
+        var alert = Alerts.For(Alerts.Item(), new ChannelAddress("pager", "desk"), time.GetUtcNow()) with { Digest = true };
+        await host.Store.AddAsync([alert], default);
+
+        Assert.Equal(new(0, 0, 1), await host.Dispatcher.SendDigestsAsync(default));
+
+        var entry = await host.Store.GetAsync(alert.AlertId, default);
+        Assert.Equal((AlertStatus.Failed, "no channel of type 'pager' is registered."), (entry!.Status, entry.LastError));
+    }
+
     private static string ItemKeysOf(IEnumerable<string> alertIds) =>
         Alert.DigestIdOf(alertIds.Select(id => Alerts.Email() with { AlertId = id }));
 }
