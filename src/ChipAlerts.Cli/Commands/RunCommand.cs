@@ -1,24 +1,18 @@
+using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace ChipAlerts.Cli.Commands;
 
 /// <summary>`chipalerts run`: a cycle now, then one at every occurrence of pollSchedule, until Ctrl+C.</summary>
-public sealed class RunCommand(IAnsiConsole console) : AsyncCommand<CommonSettings>
+public sealed class RunCommand(IAnsiConsole console) : ConfiguredCommand(console)
 {
-    public override async Task<int> ExecuteAsync(CommandContext context, CommonSettings settings, CancellationToken cancellationToken)
+    protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.Build(settings);
-        if (CliHost.LoadConfiguration(host, console) is not { } config)
-        {
-            return ExitCodes.BadConfiguration;
-        }
-
-        var pipeline = host.Services.GetRequiredService<AlertPipeline>();
-        var schedule = host.Services.GetRequiredService<PollSchedule>();
-        var time = host.Services.GetRequiredService<TimeProvider>();
+        var pipeline = services.GetRequiredService<AlertPipeline>();
+        var schedule = services.GetRequiredService<PollSchedule>();
+        var time = services.GetRequiredService<TimeProvider>();
 
         async Task Cycle(CancellationToken token)
         {
@@ -26,10 +20,10 @@ public sealed class RunCommand(IAnsiConsole console) : AsyncCommand<CommonSettin
             {
                 // The plan decides which feeds are due (intervals, backoff after failures).
                 var summary = await pipeline.RunCycleAsync(allFeeds: false, token);
-                SummaryView.Write(console, summary, settings.Json);
+                SummaryView.Write(Console, summary, settings.Json);
                 if (!settings.Json && schedule.NextAfter(time.GetUtcNow()) is { } next)
                 {
-                    console.MarkupLineInterpolated($"[grey]Next cycle at {next:u} ({schedule.Expression}). Ctrl+C stops.[/]");
+                    Console.MarkupLineInterpolated($"[grey]Next cycle at {next:u} ({schedule.Expression}). Ctrl+C stops.[/]");
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -42,7 +36,7 @@ public sealed class RunCommand(IAnsiConsole console) : AsyncCommand<CommonSettin
         await schedule.RunAsync(Cycle, cancellationToken);
         if (!settings.Json)
         {
-            console.MarkupLine("[grey]Stopped.[/]");
+            Console.MarkupLine("[grey]Stopped.[/]");
         }
 
         return ExitCodes.Ok;
