@@ -174,7 +174,6 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
         Alert = JsonSerializer.Deserialize<Alert>(e.GetString("Payload"), Json)!,
         Status = Enum.Parse<AlertStatus>(e.GetString("Status")),
         Attempts = e.GetInt32("Attempts") ?? 0,
-        NextAttemptAt = e.GetDateTimeOffset("NextAttemptAt") ?? DateTimeOffset.MinValue,
         LastError = e.GetString("LastError"),
     };
 

@@ -119,7 +119,6 @@ public sealed partial class AlertPipeline(
             return new FeedOutcome
             {
                 FeedId = feed.Id,
-                Items = items.Count,
                 NewItems = fresh.Count,
                 MatchesPerList = matchesPerList,
                 NewAlertIds = stored,

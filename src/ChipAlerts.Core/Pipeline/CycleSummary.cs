@@ -5,7 +5,6 @@ public sealed record FeedOutcome
 {
     public required string FeedId { get; init; }
     public bool NotModified { get; init; }
-    public int Items { get; init; }
     public int NewItems { get; init; }
     public IReadOnlyDictionary<string, int> MatchesPerList { get; init; } = new Dictionary<string, int>();
     /// <summary>Alerts newly stored in the outbox (an alert derived again after a crash is not among them).</summary>

@@ -154,7 +154,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts
+            SELECT payload, status, attempts, last_error FROM alerts
             WHERE status = 'Pending' AND digest = 0 AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id LIMIT $max
             """, ("$now", Millis(now)), ("$max", max));
@@ -165,7 +165,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts
+            SELECT payload, status, attempts, last_error FROM alerts
             WHERE status = 'Pending' AND digest = 1 AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id
             """, ("$now", Millis(now)));
@@ -176,7 +176,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection,
-            "SELECT payload, status, attempts, next_attempt_at, last_error FROM alerts WHERE alert_id = $id", ("$id", alertId));
+            "SELECT payload, status, attempts, last_error FROM alerts WHERE alert_id = $id", ("$id", alertId));
         return (await ReadEntriesAsync(command, cancellationToken)).SingleOrDefault();
     }
 
@@ -191,8 +191,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
                 Alert = JsonSerializer.Deserialize<Alert>(reader.GetString(0), Json)!,
                 Status = Enum.Parse<AlertStatus>(reader.GetString(1)),
                 Attempts = reader.GetInt32(2),
-                NextAttemptAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                LastError = NullableString(reader, 4),
+                LastError = NullableString(reader, 3),
             });
         }
 

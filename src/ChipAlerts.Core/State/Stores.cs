@@ -35,7 +35,6 @@ public sealed record OutboxEntry
     public required Alert Alert { get; init; }
     public required AlertStatus Status { get; init; }
     public int Attempts { get; init; }
-    public DateTimeOffset NextAttemptAt { get; init; }
     public string? LastError { get; init; }
 }
 
