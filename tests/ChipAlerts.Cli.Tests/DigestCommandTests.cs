@@ -14,12 +14,7 @@ public sealed class DigestCommandTests : IDisposable
     public async Task Digest_SendsTheHeldAlertsOfDigestSubscribersAsOneEmail()
     {
         // The samples, with the memory analyst on a digest.
-        var samples = await File.ReadAllTextAsync(Path.Combine(TestPaths.Samples, "chipalerts.json"));
-        var feeds = Path.Combine(TestPaths.Samples, "feeds").Replace("\\", "/", StringComparison.Ordinal);
-        var config = dir.File("chipalerts.json");
-        await File.WriteAllTextAsync(config, samples
-            .Replace("\"url\": \"feeds/", $"\"url\": \"{feeds}/", StringComparison.Ordinal)
-            .Replace("\"id\": \"memory-analyst\",", "\"id\": \"memory-analyst\", \"digest\": true,", StringComparison.Ordinal));
+        var config = CliRunner.WriteSamples(dir, json => json.Replace("\"id\": \"memory-analyst\",", "\"id\": \"memory-analyst\", \"digest\": true,", StringComparison.Ordinal));
         string[] paths = ["--config", config, "--data", dir.File("db"), "--outbox", dir.File("outbox")];
 
         var once = await CliRunner.RunAsync(["once", "--json", .. paths]);

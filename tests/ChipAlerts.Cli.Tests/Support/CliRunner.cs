@@ -33,17 +33,24 @@ public static class CliRunner
         "--outbox", dir.File("outbox"),
     ];
 
-    /// <summary>The samples' configuration written to <paramref name="dir"/>, sending email by SMTP to 127.0.0.1:<paramref name="smtpPort"/>.</summary>
-    public static string SamplesWithSmtp(TempDir dir, int smtpPort)
+    /// <summary>
+    /// The samples' configuration, changed by <paramref name="edit"/> and written to <paramref name="dir"/>
+    /// with the bundled feeds' paths made absolute; returns its path.
+    /// </summary>
+    public static string WriteSamples(TempDir dir, Func<string, string> edit)
     {
         var samples = File.ReadAllText(Path.Combine(TestPaths.Samples, "chipalerts.json"));
         var feeds = Path.Combine(TestPaths.Samples, "feeds").Replace("\\", "/", StringComparison.Ordinal);
         var path = dir.File("chipalerts.json");
-        File.WriteAllText(path, samples
-            .Replace("\"url\": \"feeds/", $"\"url\": \"{feeds}/", StringComparison.Ordinal)
-            .Replace("\"from\": \"ChipAlerts <alerts@chipalerts.example>\"", $"\"from\": \"ChipAlerts <alerts@chipalerts.example>\", \"smtp\": {{ \"host\": \"127.0.0.1\", \"port\": {smtpPort}, \"security\": \"None\" }}", StringComparison.Ordinal));
+        File.WriteAllText(path, edit(samples.Replace("\"url\": \"feeds/", $"\"url\": \"{feeds}/", StringComparison.Ordinal)));
         return path;
     }
+
+    /// <summary>The samples, sending email by SMTP to 127.0.0.1:<paramref name="smtpPort"/>.</summary>
+    public static string SamplesWithSmtp(TempDir dir, int smtpPort) => WriteSamples(dir, json => json.Replace(
+        "\"from\": \"ChipAlerts <alerts@chipalerts.example>\"",
+        $"\"from\": \"ChipAlerts <alerts@chipalerts.example>\", \"smtp\": {{ \"host\": \"127.0.0.1\", \"port\": {smtpPort}, \"security\": \"None\" }}",
+        StringComparison.Ordinal));
 
     /// <summary>Starts the built `chipalerts` as a real child process.</summary>
     public static Process Start(IDictionary<string, string> environment, params string[] args)
