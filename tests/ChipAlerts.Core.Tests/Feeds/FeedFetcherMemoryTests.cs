@@ -6,33 +6,16 @@ namespace ChipAlerts.Core.Tests.Feeds;
 
 /// <summary>A huge or inflating body costs about the cap, not the body: measured as bytes allocated during the fetch.</summary>
 [Collection(SerialCollection.Name)]
-public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : FetcherTestBase
 {
     private const long Cap = 1024 * 1024;
-
-    private readonly TempDir dir = new();
-    private TestServer server = null!;
-    private PipelineHost host = null!;
-
-    public async Task InitializeAsync()
-    {
-        server = await TestServer.StartAsync();
-        host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", server.Url("/unused"))]));
-    }
-
-    public async Task DisposeAsync()
-    {
-        host.Dispose();
-        await server.DisposeAsync();
-        dir.Dispose();
-    }
 
     [Fact]
     public async Task Fetch_50MegabyteStream_StopsAtCapWithBoundedMemory()
     {
         var chunk = new byte[64 * 1024];
         Array.Fill(chunk, (byte)'a');
-        server.Map("/huge", async context =>
+        Server.Map("/huge", async context =>
         {
             for (var sent = 0L; sent < 50L * 1024 * 1024; sent += chunk.Length)
             {
@@ -40,7 +23,7 @@ public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : IAsyncLif
             }
         });
 
-        var (error, allocated) = await MeasureAsync(server.Url("/huge"));
+        var (error, allocated) = await MeasureAsync(Server.Url("/huge"));
 
         Assert.Equal("too-large", error.Code);
         Assert.Equal("the body exceeds the cap of 1,048,576 bytes (ChipAlerts:Fetch:MaxBytes).", error.Message);
@@ -51,13 +34,13 @@ public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : IAsyncLif
     public async Task Fetch_GzipBomb_StopsAtCapWithBoundedMemory()
     {
         var bomb = FeedFetcherTests.Compress(new byte[64 * 1024 * 1024], "gzip"); // 64 MiB of zeros, ~64 KB on the wire
-        server.Map("/bomb", async context =>
+        Server.Map("/bomb", async context =>
         {
             context.Response.Headers.ContentEncoding = "gzip";
             await context.Response.Body.WriteAsync(bomb, context.RequestAborted);
         });
 
-        var (error, allocated) = await MeasureAsync(server.Url("/bomb"));
+        var (error, allocated) = await MeasureAsync(Server.Url("/bomb"));
 
         Assert.True(bomb.Length < 200_000, $"bomb is {bomb.Length:N0} bytes");
         Assert.Equal("too-large", error.Code);
@@ -66,10 +49,10 @@ public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : IAsyncLif
 
     private async Task<(FeedException Error, long Allocated)> MeasureAsync(Uri url)
     {
-        var fetcher = host.Get<FeedFetcher>();
+        var fetcher = Fetcher;
         // Warm up the connection pool and JIT so the measurement is the body alone.
-        server.MapText("/warm", "<rss/>");
-        await fetcher.FetchAsync(server.Url("/warm"), null, null, default);
+        Server.MapText("/warm", "<rss/>");
+        await fetcher.FetchAsync(Server.Url("/warm"), null, null, default);
 
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();

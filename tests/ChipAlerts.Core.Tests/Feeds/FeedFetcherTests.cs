@@ -2,38 +2,18 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using ChipAlerts.Core.Feeds;
-using ChipAlerts.Core.Tests.Support;
 using Microsoft.AspNetCore.Http;
 
 namespace ChipAlerts.Core.Tests.Feeds;
 
-public sealed class FeedFetcherTests : IAsyncLifetime
+public sealed class FeedFetcherTests : FetcherTestBase
 {
     private const string Rss = """<rss version="2.0"><channel><title>t</title><item><title>Rapidus</title><guid>1</guid></item></channel></rss>""";
-
-    private readonly TempDir dir = new();
-    private TestServer server = null!;
-    private PipelineHost host = null!;
-
-    private FeedFetcher Fetcher => host.Get<FeedFetcher>();
-
-    public async Task InitializeAsync()
-    {
-        server = await TestServer.StartAsync();
-        host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", server.Url("/unused"))]));
-    }
-
-    public async Task DisposeAsync()
-    {
-        host.Dispose();
-        await server.DisposeAsync();
-        dir.Dispose();
-    }
 
     [Fact]
     public async Task Fetch_WithETag_SecondRequestIsNotModified()
     {
-        server.Map("/feed", async context =>
+        Server.Map("/feed", async context =>
         {
             // Also a Last-Modified, which MapFeed does not send.
             if (context.Request.Headers.IfNoneMatch == "\"v1\"")
@@ -47,15 +27,15 @@ public sealed class FeedFetcherTests : IAsyncLifetime
             await context.Response.WriteAsync(Rss);
         });
 
-        var first = await Fetcher.FetchAsync(server.Url("/feed"), null, null, default);
-        var second = await Fetcher.FetchAsync(server.Url("/feed"), first.ETag, first.LastModified, default);
+        var first = await Fetcher.FetchAsync(Server.Url("/feed"), null, null, default);
+        var second = await Fetcher.FetchAsync(Server.Url("/feed"), first.ETag, first.LastModified, default);
 
         Assert.False(first.NotModified);
         Assert.Equal("\"v1\"", first.ETag);
         Assert.Equal("Fri, 26 May 2023 00:00:00 GMT", first.LastModified);
         Assert.True(second.NotModified);
         Assert.Empty(second.Body);
-        var conditional = server.Requests.Last();
+        var conditional = Server.Requests.Last();
         Assert.Equal("\"v1\"", conditional.Headers["If-None-Match"]);
         Assert.Equal("Fri, 26 May 2023 00:00:00 GMT", conditional.Headers["If-Modified-Since"]);
     }
@@ -66,24 +46,24 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [InlineData("br")]
     public async Task Fetch_CompressedBody_IsDecompressed(string encoding)
     {
-        server.Map("/compressed", async context =>
+        Server.Map("/compressed", async context =>
         {
             context.Response.Headers.ContentEncoding = encoding;
             await context.Response.Body.WriteAsync(Compress(Encoding.UTF8.GetBytes(Rss), encoding));
         });
 
-        var result = await Fetcher.FetchAsync(server.Url("/compressed"), null, null, default);
+        var result = await Fetcher.FetchAsync(Server.Url("/compressed"), null, null, default);
 
         Assert.Equal(Rss, Encoding.UTF8.GetString(result.Body));
-        Assert.Contains(encoding, server.Requests.Last().Headers["Accept-Encoding"], StringComparison.Ordinal);
+        Assert.Contains(encoding, Server.Requests.Last().Headers["Accept-Encoding"], StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Fetch_ErrorStatusWithFeedBody_IsAnError()
     {
-        server.MapText("/gone", Rss, status: 404);
+        Server.MapText("/gone", Rss, status: 404);
 
-        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(server.Url("/gone"), null, null, default));
+        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(Server.Url("/gone"), null, null, default));
 
         Assert.Equal("http-404", error.Code);
         Assert.Equal("the server answered 404 Not Found.", error.Message);
@@ -92,14 +72,14 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_429WithRetryAfter_CarriesTheDelay()
     {
-        server.Map("/busy", context =>
+        Server.Map("/busy", context =>
         {
             context.Response.StatusCode = 429;
             context.Response.Headers.RetryAfter = "120";
             return Task.CompletedTask;
         });
 
-        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(server.Url("/busy"), null, null, default));
+        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(Server.Url("/busy"), null, null, default));
 
         Assert.Equal("http-429", error.Code);
         Assert.Equal(TimeSpan.FromMinutes(2), error.RetryAfter);
@@ -108,7 +88,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_FileUrl_ReadsTheFile()
     {
-        var path = dir.File("local.xml");
+        var path = Dir.File("local.xml");
         await File.WriteAllTextAsync(path, Rss);
 
         var result = await Fetcher.FetchAsync(new Uri(path), null, null, default);
@@ -119,7 +99,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_MissingFile_IsNotFound()
     {
-        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(new Uri(dir.File("none.xml")), null, null, default));
+        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(new Uri(Dir.File("none.xml")), null, null, default));
 
         Assert.Equal("not-found", error.Code);
     }
@@ -127,14 +107,14 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_AnnouncedHugeBody_RefusedBeforeReading()
     {
-        server.Map("/announced", async context =>
+        Server.Map("/announced", async context =>
         {
             context.Response.ContentLength = 50L * 1024 * 1024;
             await context.Response.Body.FlushAsync();
             await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
         });
 
-        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(server.Url("/announced"), null, null, default));
+        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(Server.Url("/announced"), null, null, default));
 
         Assert.Equal("too-large", error.Code);
         Assert.Equal("the server announced 52,428,800 bytes exceeds the cap of 1,048,576 bytes (ChipAlerts:Fetch:MaxBytes).", error.Message);
@@ -143,7 +123,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [Fact]
     public async Task Fetch_SlowServer_StopsAtTheDeadline()
     {
-        server.Map("/slow", async context =>
+        Server.Map("/slow", async context =>
         {
             context.Response.ContentType = "application/rss+xml";
             await context.Response.Body.FlushAsync();
@@ -156,7 +136,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
         });
 
         var stopwatch = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(server.Url("/slow"), null, null, default));
+        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(Server.Url("/slow"), null, null, default));
 
         Assert.Equal("timeout", error.Code);
         Assert.Equal("no complete answer within 2 s.", error.Message);
