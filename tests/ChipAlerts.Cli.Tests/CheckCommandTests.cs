@@ -29,7 +29,7 @@ public sealed class CheckCommandTests : IDisposable
             {
               "pollSchedule": "*/5 * * *",
               "feeds": [ { "id": "wire", "url": "" } ],
-              "watchLists": [ { "name": "AI", "caseSensitiveTerms": [ "AI" ], "colour": "red" } ],
+              "watchLists": [ { "name": "AI", "query": "=AI OR (robots", "colour": "red" } ],
               "subscribers": [ { "id": "desk", "watchLists": [ "Quantum" ], "channels": [ { "type": "email", "to": "desk@example.com" } ] } ],
               "email": { "from": "ChipAlerts <alerts@example.com>" }
             }
@@ -43,7 +43,8 @@ public sealed class CheckCommandTests : IDisposable
             Configuration error in {config}:
               pollSchedule: '*/5 * * *' is not an NCRONTAB expression; use six fields with seconds first, e.g. "0 */15 * * * *" for every 15 minutes.
               feeds[0].url: missing: give an http(s) URL or a path to a local feed file.
-              watchLists[0].colour: unknown field; known fields here: name, terms, caseSensitiveTerms, exclude.
+              watchLists[0].colour: unknown field; known fields here: name, query, minScore, weights.
+              watchLists[0].query: watch-list 'AI', character 8 (at «(robots»): unbalanced parenthesis: this '(' is never closed; add a ')'.
               subscribers[0].watchLists[0]: no watch-list is named 'Quantum'; known lists: AI.
 
             """,

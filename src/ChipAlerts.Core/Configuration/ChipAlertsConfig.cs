@@ -46,14 +46,23 @@ public sealed record WatchListConfig
 {
     public string Name { get; init; } = "";
 
-    /// <summary>Words or phrases matched whole-word, ignoring case.</summary>
-    public List<string> Terms { get; init; } = [];
+    /// <summary>What to look for, in the query syntax of <see cref="Matching.QueryParser"/>: <c>Rapidus OR ラピダス</c>.</summary>
+    public string Query { get; init; } = "";
 
-    /// <summary>Words or phrases matched whole-word with exact case ("AI", "MU.O").</summary>
-    public List<string> CaseSensitiveTerms { get; init; } = [];
+    /// <summary>The score an item needs to match: each distinct term found adds its field's weight.</summary>
+    public int MinScore { get; init; } = 1;
 
-    /// <summary>An item that contains any of these (ignoring case) does not match the list.</summary>
-    public List<string> Exclude { get; init; } = [];
+    public FieldWeights Weights { get; init; } = new();
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+/// <summary>What a term found in each field adds to an item's score: a title mention counts more.</summary>
+public sealed record FieldWeights
+{
+    public int Title { get; init; } = 3;
+    public int Summary { get; init; } = 1;
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ChipAlerts.Core.Matching;
 using Cronos;
 using Microsoft.Extensions.Configuration;
 using MimeKit;
@@ -115,7 +116,9 @@ public static partial class ConfigLoader
         {
             var list = config.WatchLists[i];
             var at = $"watchLists[{i}]";
-            ReportUnknown(at, list.Unknown, ["name", "terms", "caseSensitiveTerms", "exclude"], errors);
+            string[] replaced = ["terms", "caseSensitiveTerms", "exclude"];
+            ReportUnknown(at, list.Unknown?.Where(f => !replaced.Contains(f.Key)).ToDictionary(), ["name", "query", "minScore", "weights"], errors);
+            ReportUnknown($"{at}.weights", list.Weights.Unknown, ["title", "summary"], errors);
             if (string.IsNullOrWhiteSpace(list.Name))
             {
                 Error($"{at}.name", "missing: every watch-list needs a name that subscribers refer to.");
@@ -125,14 +128,29 @@ public static partial class ConfigLoader
                 Error($"{at}.name", $"'{list.Name}' is used by another watch-list; names must be unique (ignoring case).");
             }
 
-            if (list.Terms.Count + list.CaseSensitiveTerms.Count == 0)
+            if (list.Unknown?.Keys.FirstOrDefault(replaced.Contains) is { } old)
             {
-                Error($"{at}.terms", "empty: give at least one term in terms or caseSensitiveTerms.");
+                Error($"{at}.{old}", "replaced by query: write the terms as one query, e.g. \"query\": \"Rapidus OR ラピダス -rumour\" (see the README's query syntax).");
             }
 
-            CheckTerms($"{at}.terms", list.Terms, Error);
-            CheckTerms($"{at}.caseSensitiveTerms", list.CaseSensitiveTerms, Error);
-            CheckTerms($"{at}.exclude", list.Exclude, Error);
+            try
+            {
+                QueryParser.Parse(list.Query);
+            }
+            catch (QueryException e)
+            {
+                Error($"{at}.query", $"watch-list '{list.Name}', character {e.Position + 1} ({Near(list.Query, e.Position)}): {e.Reason}");
+            }
+
+            if (list.MinScore < 1)
+            {
+                Error($"{at}.minScore", "must be 1 or more: the score an item needs, each term found adding its field's weight.");
+            }
+
+            if (list.Weights.Title < 0 || list.Weights.Summary < 0)
+            {
+                Error($"{at}.weights", "weights must be 0 or more, e.g. { \"title\": 3, \"summary\": 1 }.");
+            }
         }
 
         var subscriberIds = new HashSet<string>(StringComparer.Ordinal);
@@ -299,16 +317,9 @@ public static partial class ConfigLoader
         }
     }
 
-    private static void CheckTerms(string at, List<string> terms, Action<string, string> error)
-    {
-        for (var i = 0; i < terms.Count; i++)
-        {
-            if (!terms[i].Any(char.IsLetterOrDigit))
-            {
-                error($"{at}[{i}]", $"'{terms[i]}' has no letter or digit to match; remove it or write a word.");
-            }
-        }
-    }
+    // The query from the error on, so the message shows where: «"entity list».
+    private static string Near(string query, int position) =>
+        position >= query.Length ? "at the end" : $"at «{(query.Length - position > 24 ? string.Concat(query.AsSpan(position, 24), "…") : query[position..])}»";
 
     private static void ReportUnknown(string at, Dictionary<string, JsonElement>? unknown, string[] known, List<ConfigError> errors)
     {

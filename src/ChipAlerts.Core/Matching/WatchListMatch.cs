@@ -6,9 +6,12 @@ public sealed record WatchListMatch
     public required string WatchList { get; init; }
     public required IReadOnlyList<MatchEvidence> Evidence { get; init; }
 
-    /// <summary>"Rapidus in title; export controls in summary".</summary>
+    /// <summary>Each distinct term found adds its field's weight (title 3, summary 1 by default).</summary>
+    public int Score { get; init; }
+
+    /// <summary>"Rapidus in title; export controls in summary": what the text says, where.</summary>
     public string Explain() =>
-        string.Join("; ", Evidence.Select(e => $"{e.Term} in {e.Field}").Distinct());
+        string.Join("; ", Evidence.Select(e => $"{e.Matched} in {e.Field}").Distinct());
 }
 
 /// <summary>
@@ -21,4 +24,7 @@ public sealed record MatchEvidence(string Term, string Field, int Start, int Len
     public const string Summary = "summary";
 
     public int StartInSnippet => Start - SnippetStart;
+
+    /// <summary>The text the term matched, as the item wrote it ("export controls" for export control~).</summary>
+    public string Matched => Snippet.Substring(StartInSnippet, Length);
 }

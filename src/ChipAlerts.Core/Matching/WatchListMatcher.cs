@@ -1,134 +1,236 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 
 namespace ChipAlerts.Core.Matching;
 
 /// <summary>
-/// The watch-lists, compiled once per configuration. Each term is indexed by its first word, so an
-/// item is scanned once: every word of the text is looked up in a hash table, and only a hit checks the
-/// term's remaining words. Cost grows with the text, not with the number of terms.
+/// The watch-lists, compiled once per configuration into one index. Every term of every list is
+/// indexed by the hash of its first word (all of its forms, for a term marked ~); an item is scanned
+/// once per field, each word hashed as it is read and looked up in the table, and only a hit checks
+/// the rest of that term. Only lists with a hit evaluate their query, so the cost grows with the
+/// length of the text, not with the number of rules. Regular expressions are the one exception: a
+/// list that has one runs it on every item.
 /// </summary>
 public sealed class WatchListMatcher
 {
     private const int SnippetRadius = 60;
+    private const int TitleField = 0;
+    private const int SummaryField = 1;
 
-    private readonly Dictionary<string, List<Rule>> ignoringCase = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Rule>> exactCase = new(StringComparer.Ordinal);
-    private readonly List<string> listNames = [];
+    private readonly Term[] terms;
+    private readonly Regex?[] regexes; // by term id; null for indexed terms
+    private readonly CompiledList[] lists;
+    private readonly int[] regexLists;
+    private readonly TermIndex index;
 
-    private sealed record Rule(int List, string Term, string[] Words, bool CaseSensitive, bool Exclusion);
+    [ThreadStatic]
+    private static Scratch? scratch;
 
+    /// <summary>Compiles the lists; a query that does not parse throws <see cref="ArgumentException"/> naming the list.</summary>
     public WatchListMatcher(IEnumerable<WatchListConfig> watchLists)
     {
+        var termList = new List<Term>();
+        var regexList = new List<Regex?>();
+        var compiled = new List<CompiledList>();
+        var keys = new List<(ulong Hash, int Term)>();
         foreach (var list in watchLists)
         {
-            var index = listNames.Count;
-            listNames.Add(list.Name);
-            foreach (var term in list.Terms)
+            QueryNode query;
+            try
             {
-                Add(index, term, caseSensitive: false, exclusion: false);
+                query = QueryParser.Parse(list.Query);
+            }
+            catch (QueryException e)
+            {
+                throw new ArgumentException($"Watch-list '{list.Name}', at character {e.Position + 1} of its query: {e.Reason}", nameof(watchLists), e);
             }
 
-            foreach (var term in list.CaseSensitiveTerms)
+            var listIndex = compiled.Count;
+            var first = termList.Count;
+            var hasRegex = false;
+            var root = Compile(query);
+            compiled.Add(new CompiledList(list.Name, root, first, termList.Count - first, list.Weights.Title, list.Weights.Summary, list.MinScore, hasRegex));
+
+            Node Compile(QueryNode node)
             {
-                Add(index, term, caseSensitive: true, exclusion: false);
+                switch (node)
+                {
+                    case TermNode term:
+                        return new Leaf(AddTerm(term.Term));
+                    case RegexNode regex:
+                        hasRegex = true;
+                        termList.Add(new Term(listIndex, regex.Pattern, [], null, null, null, null, "", ""));
+                        regexList.Add(regex.Regex);
+                        return new Leaf(termList.Count - 1);
+                    case NearNode near:
+                        return new Near([.. near.Left.Select(AddTerm)], [.. near.Right.Select(AddTerm)], near.Distance);
+                    case AndNode and:
+                        return new All([.. and.Children.Select(c => Compile(c))]);
+                    case OrNode or:
+                        return new Any([.. or.Children.Select(c => Compile(c))]);
+                    case NotNode not:
+                        return new Not(Compile(not.Child));
+                    default:
+                        throw new InvalidOperationException($"Unknown query node {node.GetType().Name}.");
+                }
             }
 
-            foreach (var term in list.Exclude)
+            int AddTerm(QueryTerm spec)
             {
-                Add(index, term, caseSensitive: false, exclusion: true);
+                var term = Term.From(listIndex, spec);
+                var id = termList.Count;
+                termList.Add(term);
+                regexList.Add(null);
+                foreach (var form in term.Words.Length == 1 && term.LastForms is { } forms ? forms : [term.Words[0]])
+                {
+                    keys.Add((Tokenizer.Hash(form), id));
+                }
+
+                return id;
             }
         }
+
+        terms = [.. termList];
+        regexes = [.. regexList];
+        lists = [.. compiled];
+        regexLists = [.. Enumerable.Range(0, lists.Length).Where(i => lists[i].HasRegex)];
+        index = new TermIndex(keys);
     }
 
-    public IReadOnlyList<WatchListMatch> Match(FeedItem item)
-    {
-        var evidence = new List<MatchEvidence>?[listNames.Count];
-        var excluded = new bool[listNames.Count];
-        Scan(item.Title, MatchEvidence.Title, evidence, excluded);
-        Scan(item.Summary, MatchEvidence.Summary, evidence, excluded);
+    public int ListCount => lists.Length;
 
-        var matches = new List<WatchListMatch>();
-        for (var i = 0; i < listNames.Count; i++)
+    public int TermCount => terms.Length;
+
+    public IReadOnlyList<WatchListMatch> Match(FeedItem item) => Match(item.Title, item.Summary);
+
+    public IReadOnlyList<WatchListMatch> Match(string title, string summary)
+    {
+        var s = scratch ??= new Scratch();
+        s.Hits.Clear();
+        var titleText = Normalized(title);
+        var summaryText = Normalized(summary);
+        Scan(titleText, TitleField, s);
+        Scan(summaryText, SummaryField, s);
+        foreach (var list in regexLists)
         {
-            if (evidence[i] is { } found && !excluded[i])
+            RunRegexes(lists[list], titleText, TitleField, s);
+            RunRegexes(lists[list], summaryText, SummaryField, s);
+        }
+
+        if (s.Hits.Count == 0)
+        {
+            return [];
+        }
+
+        // Group the hits by term (so by list, as a list's terms are numbered together), keeping text order.
+        s.Hits.Sort(static (a, b) => a.Term != b.Term ? a.Term.CompareTo(b.Term) : a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Start.CompareTo(b.Start));
+        var matches = new List<WatchListMatch>();
+        var hits = s.Hits;
+        for (var from = 0; from < hits.Count;)
+        {
+            var listIndex = terms[hits[from].Term].List;
+            var to = from;
+            while (to < hits.Count && terms[hits[to].Term].List == listIndex)
             {
-                matches.Add(new WatchListMatch { WatchList = listNames[i], Evidence = found });
+                to++;
             }
+
+            var list = lists[listIndex];
+            var context = new Evaluation(hits, from, to);
+            if (context.Evaluate(list.Root))
+            {
+                var evidence = new List<Hit>();
+                context.Collect(list.Root, evidence);
+                if (Explain(list, evidence, titleText, summaryText) is { } match)
+                {
+                    matches.Add(match);
+                }
+            }
+
+            from = to;
         }
 
         return matches;
     }
 
-    private void Scan(string text, string field, List<MatchEvidence>?[] evidence, bool[] excluded)
-    {
+    private static string Normalized(string text) =>
         // Parsed feed text is NFKC already (a cheap check); text from elsewhere is folded here, and
         // offsets then refer to the folded text.
-        if (!text.IsNormalized(NormalizationForm.FormKC))
-        {
-            text = text.Normalize(NormalizationForm.FormKC);
-        }
+        text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
 
-        var tokens = Tokenizer.Tokenize(text);
-        var words = tokens.Select(t => text.Substring(t.Start, t.Length)).ToArray();
-        var lowered = words.Select(w => w.ToLowerInvariant()).ToArray();
-        for (var i = 0; i < tokens.Count; i++)
+    private void Scan(string text, int field, Scratch s)
+    {
+        var count = Tokenizer.Scan(text, ref s.Tokens, ref s.Hashes);
+        var tokens = s.Tokens;
+        for (var i = 0; i < count; i++)
         {
-            Check(ignoringCase, lowered, i);
-            Check(exactCase, words, i);
-        }
-
-        void Check(Dictionary<string, List<Rule>> index, string[] source, int at)
-        {
-            if (!index.TryGetValue(source[at], out var rules))
+            for (var entry = index.First(s.Hashes[i]); entry >= 0; entry = index.Next(entry))
             {
-                return;
-            }
-
-            foreach (var rule in rules)
-            {
-                if (!FollowsAt(rule.Words, source, at))
+                var termId = index.TermOf(entry);
+                if (terms[termId].MatchAt(text, tokens, count, i) is var end and > 0)
                 {
-                    continue;
-                }
-
-                if (rule.Exclusion)
-                {
-                    excluded[rule.List] = true;
-                    continue;
-                }
-
-                var start = tokens[at].Start;
-                var last = tokens[at + rule.Words.Length - 1];
-                var list = evidence[rule.List] ??= [];
-                // One piece of evidence per term and field explains a match; a term inside a longer
-                // one already found ("Micron" within "Micron Technology") adds nothing.
-                var length = last.Start + last.Length - start;
-                if (!list.Exists(e => e.Field == field && (e.Term == rule.Term || (start < e.Start + e.Length && e.Start < start + length))))
-                {
-                    list.Add(Evidence(rule.Term, field, text, start, length));
+                    s.Hits.Add(new Hit(termId, field, i, end, tokens[i].Start, tokens[end - 1].End - tokens[i].Start));
                 }
             }
         }
     }
 
-    private static bool FollowsAt(string[] words, string[] source, int at)
+    private void RunRegexes(CompiledList list, string text, int field, Scratch s)
     {
-        if (at + words.Length > source.Length)
+        for (var termId = list.FirstTerm; termId < list.FirstTerm + list.TermCount; termId++)
         {
-            return false;
-        }
-
-        for (var k = 1; k < words.Length; k++)
-        {
-            if (!string.Equals(words[k], source[at + k], StringComparison.Ordinal))
+            if (regexes[termId] is not { } regex)
             {
-                return false;
+                continue;
+            }
+
+            try
+            {
+                foreach (System.Text.RegularExpressions.Match m in regex.Matches(text))
+                {
+                    if (m.Length > 0)
+                    {
+                        s.Hits.Add(new Hit(termId, field, -1, -1, m.Index, m.Length));
+                    }
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                // A pathological pattern on this text: counts as no match rather than stalling the cycle.
+            }
+        }
+    }
+
+    private WatchListMatch? Explain(CompiledList list, List<Hit> hits, string title, string summary)
+    {
+        // Text order, title first; a term inside a longer one already kept ("Micron" within "Micron
+        // Technology") adds nothing, and one hit per term and field explains enough.
+        hits.Sort(static (a, b) => a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+        var kept = new List<Hit>();
+        foreach (var hit in hits)
+        {
+            if (!kept.Exists(k => k.Field == hit.Field && (k.Term == hit.Term || (hit.Start < k.Start + k.Length && k.Start < hit.Start + hit.Length))))
+            {
+                kept.Add(hit);
             }
         }
 
-        return true;
+        // Each distinct term adds the weight of the best field it was found in.
+        var score = kept.GroupBy(h => h.Term).Sum(g => g.Max(h => h.Field == TitleField ? list.TitleWeight : list.SummaryWeight));
+        if (score < list.MinScore)
+        {
+            return null;
+        }
+
+        return new WatchListMatch
+        {
+            WatchList = list.Name,
+            Score = score,
+            Evidence = [.. kept.Select(h => Evidence(terms[h.Term].Display, h.Field == TitleField ? MatchEvidence.Title : MatchEvidence.Summary,
+                h.Field == TitleField ? title : summary, h.Start, h.Length))],
+        };
     }
 
     private static MatchEvidence Evidence(string term, string field, string text, int start, int length)
@@ -149,24 +251,150 @@ public sealed class WatchListMatcher
         return new MatchEvidence(term, field, start, length, text[from..to], from);
     }
 
-    private void Add(int list, string term, bool caseSensitive, bool exclusion)
+    /// <summary>One place a term was found: token range (for NEAR) and character range in the field.</summary>
+    private readonly record struct Hit(int Term, int Field, int FirstToken, int EndToken, int Start, int Length);
+
+    private sealed class Scratch
     {
-        var normalized = term.Normalize(NormalizationForm.FormKC);
-        var words = Tokenizer.Tokenize(normalized)
-            .Select(t => normalized.Substring(t.Start, t.Length))
-            .Select(w => caseSensitive ? w : w.ToLowerInvariant())
-            .ToArray();
-        if (words.Length == 0)
+        public Token[] Tokens = new Token[256];
+        public ulong[] Hashes = new ulong[256];
+        public readonly List<Hit> Hits = [];
+    }
+
+    private sealed record CompiledList(string Name, Node Root, int FirstTerm, int TermCount, int TitleWeight, int SummaryWeight, int MinScore, bool HasRegex);
+
+    // The compiled query: leaves refer to term ids.
+    private abstract class Node;
+
+    private sealed class Leaf(int term) : Node
+    {
+        public int Term { get; } = term;
+    }
+
+    private sealed class Near(int[] left, int[] right, int distance) : Node
+    {
+        public int[] Left { get; } = left;
+        public int[] Right { get; } = right;
+        public int Distance { get; } = distance;
+    }
+
+    private sealed class All(Node[] children) : Node
+    {
+        public Node[] Children { get; } = children;
+    }
+
+    private sealed class Any(Node[] children) : Node
+    {
+        public Node[] Children { get; } = children;
+    }
+
+    private sealed class Not(Node child) : Node
+    {
+        public Node Child { get; } = child;
+    }
+
+    /// <summary>A list's query over its hits, which are hits[from..to), sorted by term.</summary>
+    private readonly struct Evaluation(List<Hit> hits, int from, int to)
+    {
+        public bool Evaluate(Node node) => node switch
         {
-            return; // rejected by configuration validation; nothing to match
+            Leaf leaf => Has(leaf.Term),
+            Near near => NearHits(near, null),
+            All all => Array.TrueForAll(all.Children, Evaluate),
+            Any any => Array.Exists(any.Children, Evaluate),
+            Not not => !Evaluate(not.Child),
+            _ => false,
+        };
+
+        /// <summary>The hits that make the query true: those of the true branches, never of an exclusion.</summary>
+        public void Collect(Node node, List<Hit> evidence)
+        {
+            switch (node)
+            {
+                case Leaf leaf:
+                    for (var i = from; i < to; i++)
+                    {
+                        if (hits[i].Term == leaf.Term)
+                        {
+                            evidence.Add(hits[i]);
+                        }
+                    }
+
+                    break;
+                case Near near:
+                    NearHits(near, evidence);
+                    break;
+                case All all:
+                    foreach (var child in all.Children)
+                    {
+                        Collect(child, evidence);
+                    }
+
+                    break;
+                case Any any:
+                    foreach (var child in any.Children)
+                    {
+                        if (Evaluate(child))
+                        {
+                            Collect(child, evidence);
+                        }
+                    }
+
+                    break;
+            }
         }
 
-        var index = caseSensitive ? exactCase : ignoringCase;
-        if (!index.TryGetValue(words[0], out var rules))
+        private bool Has(int term)
         {
-            index[words[0]] = rules = [];
+            for (var i = from; i < to; i++)
+            {
+                if (hits[i].Term == term)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
-        rules.Add(new Rule(list, term.Trim(), words, caseSensitive, exclusion));
+        // True when some hit of Left and some hit of Right, in one field and not overlapping, have at
+        // most Distance words between them; adds every such pair to evidence when it is given.
+        private bool NearHits(Near near, List<Hit>? evidence)
+        {
+            var found = false;
+            for (var i = from; i < to; i++)
+            {
+                if (Array.IndexOf(near.Left, hits[i].Term) < 0)
+                {
+                    continue;
+                }
+
+                for (var j = from; j < to; j++)
+                {
+                    var (a, b) = (hits[i], hits[j]);
+                    if (a.Field != b.Field || Array.IndexOf(near.Right, b.Term) < 0)
+                    {
+                        continue;
+                    }
+
+                    var gap = a.EndToken <= b.FirstToken ? b.FirstToken - a.EndToken
+                        : b.EndToken <= a.FirstToken ? a.FirstToken - b.EndToken
+                        : -1;
+                    if (gap >= 0 && gap <= near.Distance)
+                    {
+                        if (evidence is null)
+                        {
+                            return true;
+                        }
+
+                        found = true;
+                        evidence.Add(a);
+                        evidence.Add(b);
+                    }
+                }
+            }
+
+            return found;
+        }
     }
 }

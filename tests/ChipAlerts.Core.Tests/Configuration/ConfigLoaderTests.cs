@@ -49,7 +49,7 @@ public sealed class ConfigLoaderTests : IDisposable
               "pollSchedule": "every 5 minutes",
               "watchlist": [],
               "feeds": [ { "id": "Wire Feed", "url": "" }, { "id": "b", "url": "missing.xml", "intervall": "00:05:00" } ],
-              "watchLists": [ { "name": "AI", "terms": [ "--" ] }, { "name": "ai", "caseSensitiveTerms": [ "AI" ] } ],
+              "watchLists": [ { "name": "AI", "query": "=AI OR \"generative AI" }, { "name": "ai", "terms": [ "AI" ], "minScore": 0 } ],
               "subscribers": [ { "id": "desk", "watchLists": [ "AI", "Quantm" ], "channels": [ { "type": "pager" }, { "type": "email", "to": "not an address" } ] } ]
             }
             """);
@@ -62,8 +62,11 @@ public sealed class ConfigLoaderTests : IDisposable
             "feeds[0].url: missing: give an http(s) URL or a path to a local feed file.",
             "feeds[1].intervall: unknown field; known fields here: id, name, url, interval.",
             $"feeds[1].url: the file '{dir.File("missing.xml")}' does not exist; paths are relative to the configuration file.",
-            "watchLists[0].terms[0]: '--' has no letter or digit to match; remove it or write a word.",
+            "watchLists[0].query: watch-list 'AI', character 8 (at «\"generative AI»): unbalanced quote: the phrase that starts here is never closed; add a closing \".",
             "watchLists[1].name: 'ai' is used by another watch-list; names must be unique (ignoring case).",
+            "watchLists[1].terms: replaced by query: write the terms as one query, e.g. \"query\": \"Rapidus OR ラピダス -rumour\" (see the README's query syntax).",
+            "watchLists[1].query: watch-list 'ai', character 1 (at the end): empty: write at least one word, e.g. \"Rapidus OR ラピダス\".",
+            "watchLists[1].minScore: must be 1 or more: the score an item needs, each term found adding its field's weight.",
             "subscribers[0].watchLists[1]: no watch-list is named 'Quantm'; known lists: AI, ai.",
             "subscribers[0].channels[0].type: 'pager' is not a channel type; use \"email\" or \"webhook\".",
             "subscribers[0].channels[1].to: 'not an address' is not an email address; write it as \"name@example.com\".",
@@ -90,7 +93,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var json = """
             {
               "feeds": [ { "id": "a", "url": "feed.xml" } ],
-              "watchLists": [ { "name": "AI", "caseSensitiveTerms": [ "AI" ] } ],
+              "watchLists": [ { "name": "AI", "query": "=AI" } ],
               "subscribers": [ { "id": "team", "watchLists": [ "AI" ], "channels": [
                 { "type": "webhook", "urlSetting": "Hooks:Team", "signingSecretSetting": "Hooks:TeamSecret" },
                 { "type": "webhook", "urlSetting": "Hooks:Other" } ] } ]

@@ -53,7 +53,7 @@ public sealed class WatchListMatcherTests
     [Fact]
     public void Match_Exclusion_SuppressesTheList()
     {
-        var matcher = new WatchListMatcher([new WatchListConfig { Name = "Chips", Terms = ["chip"], Exclude = ["potato chip", "chocolate"] }]);
+        var matcher = new WatchListMatcher([new WatchListConfig { Name = "Chips", Query = "chip -\"potato chip\" -chocolate" }]);
 
         Assert.Single(matcher.Match(Item("New chip fab")));
         Assert.Empty(matcher.Match(Item("New chip fab", "next to the potato chip factory")));
