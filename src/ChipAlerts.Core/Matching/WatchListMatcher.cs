@@ -169,9 +169,12 @@ public sealed class WatchListMatcher
             for (var entry = index.First(s.Hashes[i]); entry >= 0; entry = index.Next(entry))
             {
                 var termId = index.TermOf(entry);
-                if (terms[termId].MatchAt(text, tokens, count, i) is var end and > 0)
+                var term = terms[termId];
+                if (term.MatchAt(text, tokens, count, i) is var end and > 0)
                 {
-                    s.Hits.Add(new Hit(termId, field, i, end, tokens[i].Start, tokens[end - 1].End - tokens[i].Start));
+                    // The symbols around the words are part of what matched: "$MU", "C++".
+                    var start = tokens[i].Start - term.Prefix.Length;
+                    s.Hits.Add(new Hit(termId, field, i, end, start, tokens[end - 1].End + term.Suffix.Length - start));
                 }
             }
         }
@@ -207,7 +210,7 @@ public sealed class WatchListMatcher
     {
         // Text order, title first; a term inside a longer one already kept ("Micron" within "Micron
         // Technology") adds nothing, and one hit per term and field explains enough.
-        hits.Sort(static (a, b) => a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+        hits.Sort(static (a, b) => a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Length != b.Length ? b.Length.CompareTo(a.Length) : a.Term.CompareTo(b.Term));
         var kept = new List<Hit>();
         foreach (var hit in hits)
         {
