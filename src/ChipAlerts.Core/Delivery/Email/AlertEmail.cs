@@ -94,7 +94,7 @@ public static class AlertEmail
             foreach (var evidence in match.Evidence.Take(3))
             {
                 var (before, after) = Ellipses(alert, evidence);
-                text.AppendLine(CultureInfo.InvariantCulture, $"    \"{before}{evidence.Snippet}{after}\"");
+                text.AppendLine(CultureInfo.InvariantCulture, $"    \"{before}{evidence.Snippet[..evidence.StartInSnippet]}«{evidence.Matched}»{evidence.Snippet[(evidence.StartInSnippet + evidence.Length)..]}{after}\"");
             }
         }
 

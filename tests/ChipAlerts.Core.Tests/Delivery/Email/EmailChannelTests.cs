@@ -56,7 +56,7 @@ public sealed class EmailChannelTests : IAsyncLifetime
         Assert.Contains("https://wire.example.com/item-1", message.TextBody, StringComparison.Ordinal);
         Assert.Contains("<a href=\"https://wire.example.com/item-1\"", message.HtmlBody, StringComparison.Ordinal);
         Assert.Contains("<mark>Rapidus</mark>", message.HtmlBody, StringComparison.Ordinal);
-        Assert.Contains("    \"Rapidus starts pilot line\"", message.TextBody, StringComparison.Ordinal); // no ellipsis: the whole title
+        Assert.Contains("    \"«Rapidus» starts pilot line\"", message.TextBody, StringComparison.Ordinal); // the match marked; no ellipsis: the whole title
     }
 
     [Fact]
