@@ -100,12 +100,33 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             {
                 ["FeedId"] = item.FeedId,
                 ["Title"] = item.Title,
+                ["Summary"] = item.Summary,
                 ["Link"] = item.Link,
                 ["PublishedAt"] = item.Published,
                 ["FirstSeenAt"] = seenAt,
             };
             await itemTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
         }
+    }
+
+    public async Task<IReadOnlyList<FeedItem>> GetRecentAsync(DateTimeOffset since, int max, CancellationToken cancellationToken)
+    {
+        // A scan across partitions: for the operator's preview, not for the pipeline.
+        var items = new List<(DateTimeOffset Seen, FeedItem Item)>();
+        await foreach (var e in itemTable.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"FirstSeenAt ge {since}"), cancellationToken: cancellationToken))
+        {
+            items.Add((e.GetDateTimeOffset("FirstSeenAt") ?? since, new FeedItem
+            {
+                Key = e.RowKey,
+                FeedId = e.GetString("FeedId"),
+                Title = e.GetString("Title") ?? "",
+                Summary = e.GetString("Summary") ?? "",
+                Link = e.GetString("Link"),
+                Published = e.GetDateTimeOffset("PublishedAt"),
+            }));
+        }
+
+        return [.. items.OrderByDescending(i => i.Seen).Take(max).Select(i => i.Item)];
     }
 
     public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)

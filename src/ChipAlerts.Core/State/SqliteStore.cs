@@ -47,6 +47,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
             """);
         AddColumnIfMissing(connection, "alerts", "claimed_until", "INTEGER");
         AddColumnIfMissing(connection, "alerts", "digest", "INTEGER NOT NULL DEFAULT 0");
+        AddColumnIfMissing(connection, "items", "summary", "TEXT NOT NULL DEFAULT ''");
+        Execute(connection, "CREATE INDEX IF NOT EXISTS items_seen ON items (first_seen_at)");
     }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
@@ -114,16 +116,42 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
-        await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, link, published_at, first_seen_at) VALUES ($key, $feed, $title, $link, $published, $seen)");
+        await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, summary, link, published_at, first_seen_at) VALUES ($key, $feed, $title, $summary, $link, $published, $seen)");
         command.Transaction = transaction;
         foreach (var item in items)
         {
-            SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$link", item.Link),
+            SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$summary", item.Summary), ("$link", item.Link),
                 ("$published", Millis(item.Published)), ("$seen", Millis(seenAt)));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<FeedItem>> GetRecentAsync(DateTimeOffset since, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            SELECT item_key, feed_id, title, summary, link, published_at FROM items
+            WHERE first_seen_at >= $since ORDER BY first_seen_at DESC, rowid DESC LIMIT $max
+            """);
+        SetParameters(command, ("$since", Millis(since)), ("$max", max));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<FeedItem>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new FeedItem
+            {
+                Key = reader.GetString(0),
+                FeedId = reader.GetString(1),
+                Title = reader.GetString(2),
+                Summary = reader.GetString(3),
+                Link = NullableString(reader, 4),
+                Published = NullableInstant(reader, 5),
+            });
+        }
+
+        return items;
     }
 
     public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)

@@ -20,6 +20,9 @@ public interface IItemLedger
     Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, CancellationToken cancellationToken);
 
     Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken);
+
+    /// <summary>The items first seen at or after <paramref name="since"/>, newest first, at most <paramref name="max"/>: what `chipalerts preview` runs a list over.</summary>
+    Task<IReadOnlyList<FeedItem>> GetRecentAsync(DateTimeOffset since, int max, CancellationToken cancellationToken);
 }
 
 public enum AlertStatus

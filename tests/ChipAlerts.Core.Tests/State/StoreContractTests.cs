@@ -27,6 +27,22 @@ public abstract class StoreContractTests<TStore>
     }
 
     [Fact]
+    public async Task Ledger_RecentItems_AreTheOnesSeenSinceNewestFirstWithTheirText()
+    {
+        var old = Alerts.Item("old");
+        var a = Alerts.Item("a") with { Summary = "Rapidus and IBM", Published = Now.AddDays(-1) };
+        var b = Alerts.Item("b");
+        await Open().MarkSeenAsync([old], Now.AddDays(-10), default);
+        await Open().MarkSeenAsync([a], Now.AddHours(-2), default);
+        await Open().MarkSeenAsync([b], Now.AddHours(-1), default);
+
+        var recent = await Open().GetRecentAsync(Now.AddDays(-7), 10, default);
+
+        Assert.Equal([b, a], recent);
+        Assert.Equal([b], await Open().GetRecentAsync(Now.AddDays(-7), 1, default));
+    }
+
+    [Fact]
     public async Task Outbox_SameAlertTwice_IsStoredOnce()
     {
         var store = Open();

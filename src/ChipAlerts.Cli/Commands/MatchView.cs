@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text.Json;
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Matching;
+using Spectre.Console;
+
+namespace ChipAlerts.Cli.Commands;
+
+/// <summary>Items with the lists they matched and why: the output of classify and preview.</summary>
+internal static class MatchView
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public sealed record ItemResult(string Title, string? Link, string FeedId, DateTimeOffset? Published, IReadOnlyList<ListResult> Matches);
+
+    public sealed record ListResult(string WatchList, int Score, string Explanation, IReadOnlyList<EvidenceResult> Evidence);
+
+    public sealed record EvidenceResult(string Term, string Matched, string Field, int Start, int Length, string Snippet, int SnippetStart);
+
+    public static ItemResult Result(FeedItem item, IReadOnlyList<WatchListMatch> matches) => new(
+        item.Title,
+        item.Link,
+        item.FeedId,
+        item.Published,
+        [.. matches.Select(m => new ListResult(m.WatchList, m.Score, m.Explain(),
+            [.. m.Evidence.Select(e => new EvidenceResult(e.Term, e.Matched, e.Field, e.Start, e.Length, e.Snippet, e.SnippetStart))]))]);
+
+    public static void WriteJson(IAnsiConsole console, object value) =>
+        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public static void WriteTable(IAnsiConsole console, IReadOnlyList<ItemResult> results, bool showPublished)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        table.AddColumn("Item");
+        if (showPublished)
+        {
+            table.AddColumn(new TableColumn("Published").NoWrap());
+        }
+
+        table.AddColumn("Lists");
+        table.AddColumn("Why");
+        foreach (var result in results)
+        {
+            // One row per matched list, the item named on its first.
+            var rows = result.Matches.Count == 0
+                ? [("[grey]—[/]", "")]
+                : result.Matches.Select(m => (
+                    $"[green]{Markup.Escape(m.WatchList)}[/] ({m.Score})",
+                    // The title is on the row already; a summary hit shows its snippet.
+                    string.Join("\n", [Markup.Escape(m.Explanation), .. m.Evidence.Where(e => e.Field == MatchEvidence.Summary).Take(1).Select(Snippet)]))).ToList();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var row = new List<string> { i > 0 ? "" : Markup.Escape(result.Title.Length > 0 ? result.Title : "(untitled)") };
+                if (showPublished)
+                {
+                    row.Add(i > 0 ? "" : result.Published?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "");
+                }
+
+                row.AddRange([rows[i].Item1, rows[i].Item2]);
+                table.AddRow([.. row]);
+            }
+        }
+
+        console.Write(table);
+    }
+
+    // "…chip maker, [Rapidus], that…" with the match highlighted.
+    private static string Snippet(EvidenceResult e)
+    {
+        var at = e.Start - e.SnippetStart;
+        return $"[grey]{Markup.Escape(e.Snippet[..at])}[/][yellow]{Markup.Escape(e.Matched)}[/][grey]{Markup.Escape(e.Snippet[(at + e.Matched.Length)..])}[/]";
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using ChipAlerts.Cli.Tests.Support;
+using ChipAlerts.Core.Tests.Support;
+
+namespace ChipAlerts.Cli.Tests;
+
+public sealed class ClassifyPreviewTests : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    private static string Config => Path.Combine(TestPaths.Samples, "chipalerts.json");
+
+    private static string SampleFeed(string name) => Path.Combine(TestPaths.Samples, "feeds", name);
+
+    [Fact]
+    public async Task Classify_FeedFile_SaysPerItemWhichListsMatchedAndWhy()
+    {
+        var result = await CliRunner.RunAsync("classify", SampleFeed("semiconductor-wire.xml"), "--config", Config, "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        var items = JsonDocument.Parse(result.Output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(18, items.Count);
+        var seed = items.Single(i => i.GetProperty("title").GetString()!.StartsWith("Japan and US to commit", StringComparison.Ordinal));
+        Assert.Equal(["Rapidus", "Micron", "Export controls", "AI", "Quantum"], seed.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("watchList").GetString()));
+        var micron = seed.GetProperty("matches")[1];
+        Assert.Equal("Micron Technology in summary; MU.O in summary", micron.GetProperty("explanation").GetString());
+        var evidence = micron.GetProperty("evidence")[0];
+        Assert.Equal("summary", evidence.GetProperty("field").GetString());
+        Assert.Equal("Micron Technology", evidence.GetProperty("matched").GetString());
+        Assert.Contains(items, i => i.GetProperty("matches").GetArrayLength() == 0);
+    }
+
+    [Fact]
+    public async Task Classify_Url_FetchesTheFeedAndPrintsATable()
+    {
+        using var server = OneFileServer.Start(await File.ReadAllBytesAsync(SampleFeed("policy-desk.atom")), "application/atom+xml");
+
+        var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("│ Micron (3)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("14 items, ", result.Output, StringComparison.Ordinal);
+        Assert.Equal("GET /feed HTTP/1.1", server.RequestLine);
+    }
+
+    [Fact]
+    public async Task Classify_PlainTextOnStandardInput_IsOneItem()
+    {
+        using var process = CliRunner.Start(new Dictionary<string, string>(), "classify", "-", "--config", Config, "--json");
+        await process.StandardInput.WriteAsync("Rapidus hires\nThe said official mentioned nothing about AI chips.\n");
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(0, process.ExitCode);
+        var item = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray().ToList());
+        Assert.Equal("Rapidus hires", item.GetProperty("title").GetString());
+        Assert.Equal(["Rapidus", "AI"], item.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("watchList").GetString()));
+    }
+
+    [Fact]
+    public async Task Classify_MissingFile_SaysSoWithExitCode1()
+    {
+        var result = await CliRunner.RunAsync("classify", dir.File("nope.xml"), "--config", Config);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Cannot classify", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_List_ShowsWhatItWouldHaveAlertedOnFromTheLedger()
+    {
+        await CliRunner.RunAsync(CliRunner.OnSamples(dir, "once"));
+
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--list", "micron", "--json"));
+
+        Assert.Equal(0, result.ExitCode);
+        var preview = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal("Micron", preview.GetProperty("watchList").GetString());
+        Assert.Equal(42, preview.GetProperty("itemsSeen").GetInt32());
+        Assert.Equal(6, preview.GetProperty("matched").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Preview_DraftQuery_IsTriedWithoutSaving()
+    {
+        await CliRunner.RunAsync(CliRunner.OnSamples(dir, "once"));
+
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--list", "Micron", "--query", "=Micron NEAR/3 memory"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Micron: =Micron NEAR/3 memory", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Would have alerted on 1 of the 42 items seen in the last 7 days.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_BadQueryOrUnknownList_StopsWithWhereAndWhat()
+    {
+        var bad = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--query", "Micron OR (DRAM"));
+        var unknown = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--list", "Memory"));
+
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("Watch-list 'preview', at character 11 of its query: unbalanced parenthesis: this '(' is never closed", bad.Output, StringComparison.Ordinal);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("No watch-list is named 'Memory'. Known lists: Rapidus, Micron, Export controls, AI, Quantum.", unknown.Output, StringComparison.Ordinal);
+    }
+}
