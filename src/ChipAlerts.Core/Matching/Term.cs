@@ -1,24 +1,28 @@
+using System.Text.RegularExpressions;
+
 namespace ChipAlerts.Core.Matching;
 
 /// <summary>
-/// A compiled term: its words folded (and as written, when case-sensitive), what must join them and
-/// stand around them, and the forms its last word may take when marked ~.
+/// A compiled term, kept small because a deployment may hold a million: the folded words in one
+/// string, separated by <see cref="Separator"/>, and everything rare (exact case, inflected forms,
+/// literal glue, symbols, a regular expression) in <see cref="Extras"/>, null for most terms.
 /// </summary>
-internal sealed record Term(
-    int List,
-    string Display,
-    string[] Words,
-    string[]? Exact,
-    string[]? LastForms,
-    string[]? LastExactForms,
-    string?[]? Glue,
-    string Prefix,
-    string Suffix)
+internal sealed class Term(int list, int wordCount, string display, string key, TermExtras? extras)
 {
+    public const char Separator = '\u0001';
+
+    public int List { get; } = list;
+    public int WordCount { get; } = wordCount;
+    public string Display { get; } = display;
+    public string Key { get; } = key;
+    public TermExtras? Extras { get; } = extras;
+
+    public string Prefix => Extras?.Prefix ?? "";
+    public string Suffix => Extras?.Suffix ?? "";
+
     public static Term From(int list, QueryTerm spec)
     {
         var words = spec.Words.Select(w => Tokenizer.Fold(w)).ToArray();
-        string[]? exact = spec.CaseSensitive ? [.. spec.Words] : null;
         string[]? lastForms = null;
         string[]? lastExactForms = null;
         if (spec.Inflect)
@@ -34,9 +38,30 @@ internal sealed record Term(
             }
         }
 
-        var glue = spec.Glue.All(g => g is null) ? null : spec.Glue.ToArray();
-        var display = spec.Text.Trim();
-        return new Term(list, display, words, exact, lastForms, lastExactForms, glue, spec.Prefix, spec.Suffix);
+        var extras = new TermExtras
+        {
+            Exact = spec.CaseSensitive ? [.. spec.Words] : null,
+            LastForms = lastForms,
+            LastExactForms = lastExactForms,
+            Glue = spec.Glue.All(g => g is null) ? null : [.. spec.Glue],
+            Prefix = spec.Prefix.Length > 0 ? spec.Prefix : null,
+            Suffix = spec.Suffix.Length > 0 ? spec.Suffix : null,
+        };
+        return new Term(list, words.Length, spec.Text.Trim(), string.Join(Separator, words), extras.IsEmpty ? null : extras);
+    }
+
+    public static Term ForRegex(int list, string pattern, Regex regex) => new(list, 0, pattern, "", new TermExtras { Regex = regex });
+
+    /// <summary>The folded first word, or every form of it for a one-word term marked ~: what the index holds.</summary>
+    public IEnumerable<string> IndexKeys()
+    {
+        if (WordCount == 1 && Extras?.LastForms is { } forms)
+        {
+            return forms;
+        }
+
+        var end = Key.IndexOf(Separator, StringComparison.Ordinal);
+        return [end < 0 ? Key : Key[..end]];
     }
 
     /// <summary>
@@ -45,23 +70,29 @@ internal sealed record Term(
     /// </summary>
     public int MatchAt(string text, Token[] tokens, int count, int at)
     {
-        var n = Words.Length;
+        var n = WordCount;
         if (at + n > count)
         {
             return 0;
         }
 
+        var extras = Extras;
+        var offset = 0;
         for (var k = 0; k < n; k++)
         {
+            var end = k == n - 1 ? Key.Length : Key.IndexOf(Separator, offset);
+            var folded = Key.AsSpan(offset, end - offset);
+            offset = end + 1;
             var token = tokens[at + k];
             var word = text.AsSpan(token.Start, token.Length);
-            var last = k == n - 1;
-            if (!(last && LastForms is not null ? AnyFoldEquals(word, LastForms) : Tokenizer.FoldEquals(word, Words[k])))
+            if (extras is null)
             {
-                return 0;
+                if (!Tokenizer.FoldEquals(word, folded))
+                {
+                    return 0;
+                }
             }
-
-            if (Exact is not null && !(last && LastExactForms is not null ? AnyEquals(word, LastExactForms) : word.SequenceEqual(Exact[k])))
+            else if (!extras.WordMatches(word, folded, k, k == n - 1))
             {
                 return 0;
             }
@@ -69,24 +100,66 @@ internal sealed record Term(
             if (k > 0)
             {
                 var between = text.AsSpan(tokens[at + k - 1].End, token.Start - tokens[at + k - 1].End);
-                if (Glue?[k - 1] is { } glue ? !between.SequenceEqual(glue) : !Tokenizer.IsFlexibleSeparator(between))
+                if (extras?.Glue?[k - 1] is { } glue ? !between.SequenceEqual(glue) : !Tokenizer.IsFlexibleSeparator(between))
                 {
                     return 0;
                 }
             }
         }
 
-        if (Prefix.Length > 0 && !text.AsSpan(0, tokens[at].Start).EndsWith(Prefix, StringComparison.Ordinal))
+        if (extras?.Prefix is { } prefix && !text.AsSpan(0, tokens[at].Start).EndsWith(prefix, StringComparison.Ordinal))
         {
             return 0;
         }
 
-        if (Suffix.Length > 0 && !text.AsSpan(tokens[at + n - 1].End).StartsWith(Suffix, StringComparison.Ordinal))
+        if (extras?.Suffix is { } suffix && !text.AsSpan(tokens[at + n - 1].End).StartsWith(suffix, StringComparison.Ordinal))
         {
             return 0;
         }
 
         return at + n;
+    }
+}
+
+/// <summary>What few terms have.</summary>
+internal sealed class TermExtras
+{
+    public string[]? Exact { get; init; }
+    public string[]? LastForms { get; init; }
+    public string[]? LastExactForms { get; init; }
+    public string?[]? Glue { get; init; }
+    public string? Prefix { get; init; }
+    public string? Suffix { get; init; }
+    public Regex? Regex { get; init; }
+
+    public bool IsEmpty => Exact is null && LastForms is null && Glue is null && Prefix is null && Suffix is null && Regex is null;
+
+    public bool WordMatches(ReadOnlySpan<char> word, ReadOnlySpan<char> folded, int k, bool last)
+    {
+        if (!(last && LastForms is not null ? AnyFoldEquals(word, LastForms) : Tokenizer.FoldEquals(word, folded)))
+        {
+            return false;
+        }
+
+        if (Exact is null)
+        {
+            return true;
+        }
+
+        if (!last || LastExactForms is null)
+        {
+            return word.SequenceEqual(Exact[k]);
+        }
+
+        foreach (var form in LastExactForms)
+        {
+            if (word.SequenceEqual(form))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool AnyFoldEquals(ReadOnlySpan<char> word, string[] forms)
@@ -101,23 +174,10 @@ internal sealed record Term(
 
         return false;
     }
-
-    private static bool AnyEquals(ReadOnlySpan<char> word, string[] forms)
-    {
-        foreach (var form in forms)
-        {
-            if (word.SequenceEqual(form))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 }
 
 /// <summary>
-/// The simple English forms of a word: plural, third person, past, -ing, possessive-free
+/// The simple English forms of a word: plural, third person, past, -ing
 /// ("control" → controls, controlled, controlling; "technology" → technologies; "curbs" → curb).
 /// Deliberately simple and predictable; anything more is a term of its own or a regex.
 /// </summary>
@@ -125,6 +185,7 @@ public static class Inflections
 {
     public static string[] Of(string word)
     {
+        ArgumentNullException.ThrowIfNull(word);
         var forms = new List<string> { word };
         var lower = word.ToLowerInvariant();
         if (word.Length < 2 || !word.All(char.IsAsciiLetter))

@@ -140,7 +140,7 @@ public static class Tokenizer
     }
 
     /// <summary>True when <paramref name="word"/> folds to <paramref name="folded"/>.</summary>
-    public static bool FoldEquals(ReadOnlySpan<char> word, string folded)
+    public static bool FoldEquals(ReadOnlySpan<char> word, ReadOnlySpan<char> folded)
     {
         var j = 0;
         foreach (var c in word)

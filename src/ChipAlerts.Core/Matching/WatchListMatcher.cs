@@ -20,7 +20,6 @@ public sealed class WatchListMatcher
     private const int SummaryField = 1;
 
     private readonly Term[] terms;
-    private readonly Regex?[] regexes; // by term id; null for indexed terms
     private readonly CompiledList[] lists;
     private readonly int[] regexLists;
     private readonly TermIndex index;
@@ -32,7 +31,6 @@ public sealed class WatchListMatcher
     public WatchListMatcher(IEnumerable<WatchListConfig> watchLists)
     {
         var termList = new List<Term>();
-        var regexList = new List<Regex?>();
         var compiled = new List<CompiledList>();
         var keys = new List<(ulong Hash, int Term)>();
         foreach (var list in watchLists)
@@ -51,7 +49,7 @@ public sealed class WatchListMatcher
             var first = termList.Count;
             var hasRegex = false;
             var root = Compile(query);
-            compiled.Add(new CompiledList(list.Name, root, first, termList.Count - first, list.Weights.Title, list.Weights.Summary, list.MinScore, hasRegex));
+            compiled.Add(new CompiledList(listIndex, list.Name, root, first, termList.Count - first, list.Weights.Title, list.Weights.Summary, list.MinScore, hasRegex));
 
             Node Compile(QueryNode node)
             {
@@ -61,13 +59,21 @@ public sealed class WatchListMatcher
                         return new Leaf(AddTerm(term.Term));
                     case RegexNode regex:
                         hasRegex = true;
-                        termList.Add(new Term(listIndex, regex.Pattern, [], null, null, null, null, "", ""));
-                        regexList.Add(regex.Regex);
+                        termList.Add(Term.ForRegex(listIndex, regex.Pattern, regex.Regex));
                         return new Leaf(termList.Count - 1);
                     case NearNode near:
                         return new Near([.. near.Left.Select(AddTerm)], [.. near.Right.Select(AddTerm)], near.Distance);
                     case AndNode and:
                         return new All([.. and.Children.Select(c => Compile(c))]);
+                    case OrNode alternatives when alternatives.Children.All(c => c is TermNode):
+                        // The common list, "a OR b OR c": one node for the range of term ids, not a leaf each.
+                        var first = termList.Count;
+                        foreach (var child in alternatives.Children)
+                        {
+                            AddTerm(((TermNode)child).Term);
+                        }
+
+                        return new TermRange(first, termList.Count - first);
                     case OrNode or:
                         return new Any([.. or.Children.Select(c => Compile(c))]);
                     case NotNode not:
@@ -82,8 +88,7 @@ public sealed class WatchListMatcher
                 var term = Term.From(listIndex, spec);
                 var id = termList.Count;
                 termList.Add(term);
-                regexList.Add(null);
-                foreach (var form in term.Words.Length == 1 && term.LastForms is { } forms ? forms : [term.Words[0]])
+                foreach (var form in term.IndexKeys())
                 {
                     keys.Add((Tokenizer.Hash(form), id));
                 }
@@ -93,7 +98,6 @@ public sealed class WatchListMatcher
         }
 
         terms = [.. termList];
-        regexes = [.. regexList];
         lists = [.. compiled];
         regexLists = [.. Enumerable.Range(0, lists.Length).Where(i => lists[i].HasRegex)];
         index = new TermIndex(keys);
@@ -130,9 +134,9 @@ public sealed class WatchListMatcher
         var hits = s.Hits;
         for (var from = 0; from < hits.Count;)
         {
-            var listIndex = terms[hits[from].Term].List;
+            var listIndex = hits[from].List;
             var to = from;
-            while (to < hits.Count && terms[hits[to].Term].List == listIndex)
+            while (to < hits.Count && hits[to].List == listIndex)
             {
                 to++;
             }
@@ -141,9 +145,9 @@ public sealed class WatchListMatcher
             var context = new Evaluation(hits, from, to);
             if (context.Evaluate(list.Root))
             {
-                var evidence = new List<Hit>();
-                context.Collect(list.Root, evidence);
-                if (Explain(list, evidence, titleText, summaryText) is { } match)
+                s.Evidence.Clear();
+                context.Collect(list.Root, s.Evidence);
+                if (Explain(list, s.Evidence, s.Kept, titleText, summaryText) is { } match)
                 {
                     matches.Add(match);
                 }
@@ -158,7 +162,8 @@ public sealed class WatchListMatcher
     private static string Normalized(string text) =>
         // Parsed feed text is NFKC already (a cheap check); text from elsewhere is folded here, and
         // offsets then refer to the folded text.
-        text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
+        // ASCII is NFKC by definition, and checking it is vectorised; the ICU check costs microseconds.
+        System.Text.Ascii.IsValid(text) || text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
 
     private void Scan(string text, int field, Scratch s)
     {
@@ -174,7 +179,7 @@ public sealed class WatchListMatcher
                 {
                     // The symbols around the words are part of what matched: "$MU", "C++".
                     var start = tokens[i].Start - term.Prefix.Length;
-                    s.Hits.Add(new Hit(termId, field, i, end, start, tokens[end - 1].End + term.Suffix.Length - start));
+                    s.Hits.Add(new Hit(term.List, termId, field, i, end, start, tokens[end - 1].End + term.Suffix.Length - start));
                 }
             }
         }
@@ -184,7 +189,7 @@ public sealed class WatchListMatcher
     {
         for (var termId = list.FirstTerm; termId < list.FirstTerm + list.TermCount; termId++)
         {
-            if (regexes[termId] is not { } regex)
+            if (terms[termId].Extras?.Regex is not { } regex)
             {
                 continue;
             }
@@ -195,7 +200,7 @@ public sealed class WatchListMatcher
                 {
                     if (m.Length > 0)
                     {
-                        s.Hits.Add(new Hit(termId, field, -1, -1, m.Index, m.Length));
+                        s.Hits.Add(new Hit(list.Index, termId, field, -1, -1, m.Index, m.Length));
                     }
                 }
             }
@@ -206,22 +211,41 @@ public sealed class WatchListMatcher
         }
     }
 
-    private WatchListMatch? Explain(CompiledList list, List<Hit> hits, string title, string summary)
+    private WatchListMatch? Explain(CompiledList list, List<Hit> hits, List<Hit> kept, string title, string summary)
     {
         // Text order, title first; a term inside a longer one already kept ("Micron" within "Micron
         // Technology") adds nothing, and one hit per term and field explains enough.
         hits.Sort(static (a, b) => a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Length != b.Length ? b.Length.CompareTo(a.Length) : a.Term.CompareTo(b.Term));
-        var kept = new List<Hit>();
+        kept.Clear();
         foreach (var hit in hits)
         {
-            if (!kept.Exists(k => k.Field == hit.Field && (k.Term == hit.Term || (hit.Start < k.Start + k.Length && k.Start < hit.Start + hit.Length))))
+            if (!Covered(kept, hit))
             {
                 kept.Add(hit);
             }
         }
 
         // Each distinct term adds the weight of the best field it was found in.
-        var score = kept.GroupBy(h => h.Term).Sum(g => g.Max(h => h.Field == TitleField ? list.TitleWeight : list.SummaryWeight));
+        var score = 0;
+        for (var i = 0; i < kept.Count; i++)
+        {
+            if (FoundBefore(kept, i))
+            {
+                continue;
+            }
+
+            var best = 0;
+            for (var j = i; j < kept.Count; j++)
+            {
+                if (kept[j].Term == kept[i].Term)
+                {
+                    best = Math.Max(best, kept[j].Field == TitleField ? list.TitleWeight : list.SummaryWeight);
+                }
+            }
+
+            score += best;
+        }
+
         if (score < list.MinScore)
         {
             return null;
@@ -234,6 +258,32 @@ public sealed class WatchListMatcher
             Evidence = [.. kept.Select(h => Evidence(terms[h.Term].Display, h.Field == TitleField ? MatchEvidence.Title : MatchEvidence.Summary,
                 h.Field == TitleField ? title : summary, h.Start, h.Length))],
         };
+    }
+
+    private static bool Covered(List<Hit> kept, Hit hit)
+    {
+        foreach (var k in kept)
+        {
+            if (k.Field == hit.Field && (k.Term == hit.Term || (hit.Start < k.Start + k.Length && k.Start < hit.Start + hit.Length)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool FoundBefore(List<Hit> kept, int i)
+    {
+        for (var j = 0; j < i; j++)
+        {
+            if (kept[j].Term == kept[i].Term)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static MatchEvidence Evidence(string term, string field, string text, int start, int length)
@@ -255,16 +305,18 @@ public sealed class WatchListMatcher
     }
 
     /// <summary>One place a term was found: token range (for NEAR) and character range in the field.</summary>
-    private readonly record struct Hit(int Term, int Field, int FirstToken, int EndToken, int Start, int Length);
+    private readonly record struct Hit(int List, int Term, int Field, int FirstToken, int EndToken, int Start, int Length);
 
     private sealed class Scratch
     {
         public Token[] Tokens = new Token[256];
         public ulong[] Hashes = new ulong[256];
         public readonly List<Hit> Hits = [];
+        public readonly List<Hit> Evidence = [];
+        public readonly List<Hit> Kept = [];
     }
 
-    private sealed record CompiledList(string Name, Node Root, int FirstTerm, int TermCount, int TitleWeight, int SummaryWeight, int MinScore, bool HasRegex);
+    private sealed record CompiledList(int Index, string Name, Node Root, int FirstTerm, int TermCount, int TitleWeight, int SummaryWeight, int MinScore, bool HasRegex);
 
     // The compiled query: leaves refer to term ids.
     private abstract class Node;
@@ -272,6 +324,12 @@ public sealed class WatchListMatcher
     private sealed class Leaf(int term) : Node
     {
         public int Term { get; } = term;
+    }
+
+    private sealed class TermRange(int first, int count) : Node
+    {
+        public int First { get; } = first;
+        public int Count { get; } = count;
     }
 
     private sealed class Near(int[] left, int[] right, int distance) : Node
@@ -301,7 +359,8 @@ public sealed class WatchListMatcher
     {
         public bool Evaluate(Node node) => node switch
         {
-            Leaf leaf => Has(leaf.Term),
+            Leaf leaf => Has(leaf.Term, leaf.Term + 1),
+            TermRange range => Has(range.First, range.First + range.Count),
             Near near => NearHits(near, null),
             All all => Array.TrueForAll(all.Children, Evaluate),
             Any any => Array.Exists(any.Children, Evaluate),
@@ -315,14 +374,10 @@ public sealed class WatchListMatcher
             switch (node)
             {
                 case Leaf leaf:
-                    for (var i = from; i < to; i++)
-                    {
-                        if (hits[i].Term == leaf.Term)
-                        {
-                            evidence.Add(hits[i]);
-                        }
-                    }
-
+                    AddHits(leaf.Term, leaf.Term + 1, evidence);
+                    break;
+                case TermRange range:
+                    AddHits(range.First, range.First + range.Count, evidence);
                     break;
                 case Near near:
                     NearHits(near, evidence);
@@ -347,11 +402,22 @@ public sealed class WatchListMatcher
             }
         }
 
-        private bool Has(int term)
+        private void AddHits(int first, int end, List<Hit> evidence)
         {
             for (var i = from; i < to; i++)
             {
-                if (hits[i].Term == term)
+                if (hits[i].Term >= first && hits[i].Term < end)
+                {
+                    evidence.Add(hits[i]);
+                }
+            }
+        }
+
+        private bool Has(int first, int end)
+        {
+            for (var i = from; i < to; i++)
+            {
+                if (hits[i].Term >= first && hits[i].Term < end)
                 {
                     return true;
                 }

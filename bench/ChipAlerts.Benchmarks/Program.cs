@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using ChipAlerts.Benchmarks;
+using ChipAlerts.Core.Matching;
+
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- compile            compile time and memory per rule
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- throughput [N]     items/s per rule count, one core, quick
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- parts              where the time of one item goes
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines
+if (args is ["compile", ..])
+{
+    Compile();
+    return;
+}
+
+if (args is ["parts", ..])
+{
+    Parts.Run();
+    return;
+}
+
+if (args is ["throughput", ..])
+{
+    Throughput(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000);
+    return;
+}
+
+// In-process: no generated project to restore and build; pinned to one core.
+var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10));
+PinToOneCore();
+BenchmarkSwitcher.FromAssembly(typeof(MatchingBenchmarks).Assembly).Run(args, config);
+
+static void Compile()
+{
+    Console.WriteLine("| rules | lists | compile | retained memory | per rule |");
+    Console.WriteLine("| ---: | ---: | ---: | ---: | ---: |");
+    foreach (var count in new[] { 10, 1_000, 100_000, 1_000_000 })
+    {
+        var lists = Workload.Lists(Workload.Terms(count));
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var watch = Stopwatch.StartNew();
+        var matcher = new WatchListMatcher(lists);
+        watch.Stop();
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {count:N0} | {lists.Count:N0} | {watch.Elapsed.TotalMilliseconds:N1} ms | {retained / 1048576.0:N1} MiB | {(double)retained / count:N0} B |"));
+        GC.KeepAlive(matcher);
+        GC.KeepAlive(lists);
+    }
+}
+
+static void PinToOneCore()
+{
+    if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+    {
+        Process.GetCurrentProcess().ProcessorAffinity = 1;
+    }
+}
+
+static void Throughput(int itemCount)
+{
+    PinToOneCore();
+    var items = Workload.Items(1_000);
+    var bytes = items.Sum(i => (i.Title.Length + i.Summary.Length) * 1L); // UTF-16 chars ≈ bytes of the UTF-8 news text
+    Console.WriteLine($"items: {items.Count}, average {bytes / items.Count} characters");
+    Console.WriteLine("| rules | items/s | MB/s | matches per item |");
+    Console.WriteLine("| ---: | ---: | ---: | ---: |");
+    foreach (var count in new[] { 10, 1_000, 100_000, 1_000_000 })
+    {
+        var matcher = new WatchListMatcher(Workload.Lists(Workload.Terms(count)));
+        // Warm up for a while, not a count: the JIT's optimised tier arrives after a delay, in the background.
+        var matches = 0L;
+        var warmUp = Stopwatch.StartNew();
+        for (var i = 0; warmUp.Elapsed < TimeSpan.FromSeconds(2); i++)
+        {
+            matches += matcher.Match(items[i % items.Count].Title, items[i % items.Count].Summary).Count;
+        }
+
+        matches = 0;
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < itemCount; i++)
+        {
+            var (title, summary) = items[i % items.Count];
+            matches += matcher.Match(title, summary).Count;
+        }
+
+        watch.Stop();
+        var perSecond = itemCount / watch.Elapsed.TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {count:N0} | {perSecond:N0} | {perSecond * bytes / items.Count / 1e6:N1} | {(double)matches / itemCount:N2} |"));
+    }
+}
