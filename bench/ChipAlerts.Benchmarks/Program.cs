@@ -10,17 +10,10 @@ using ChipAlerts.Core.Matching;
 
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- compile            compile time and memory per rule
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- throughput [N]     items/s per rule count, one core, quick
-// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- parts              where the time of one item goes
-// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines, scale, scan parts
 if (args is ["compile", ..])
 {
     Compile();
-    return;
-}
-
-if (args is ["parts", ..])
-{
-    Parts.Run();
     return;
 }
 

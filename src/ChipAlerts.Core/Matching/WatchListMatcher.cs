@@ -23,6 +23,7 @@ public sealed class WatchListMatcher
     private readonly CompiledList[] lists;
     private readonly int[] regexLists;
     private readonly TermIndex index;
+    private readonly WordFilter filter = new();
 
     [ThreadStatic]
     private static Scratch? scratch;
@@ -91,6 +92,7 @@ public sealed class WatchListMatcher
                 foreach (var form in term.IndexKeys())
                 {
                     keys.Add((Tokenizer.Hash(form), id));
+                    filter.Add(form);
                 }
 
                 return id;
@@ -159,18 +161,27 @@ public sealed class WatchListMatcher
         return matches;
     }
 
+    // Characters NFKC leaves as they are and news text is full of: ASCII, the precomposed Latin-1
+    // letters, curly quotes, dashes and the bullet.
+    private static readonly System.Buffers.SearchValues<char> NfkcStable = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x80).Select(c => (char)c)) + string.Concat(Enumerable.Range(0xC0, 0x40).Select(c => (char)c)) + "\u2018\u2019\u201C\u201D\u2013\u2014\u2022");
+
     private static string Normalized(string text) =>
-        // Parsed feed text is NFKC already (a cheap check); text from elsewhere is folded here, and
-        // offsets then refer to the folded text.
-        // ASCII is NFKC by definition, and checking it is vectorised; the ICU check costs microseconds.
-        System.Text.Ascii.IsValid(text) || text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
+        // Parsed feed text is NFKC already; text from elsewhere is folded here, and offsets then refer to
+        // the folded text. A vectorised scan settles most texts; the ICU check costs far more.
+        !text.AsSpan().ContainsAnyExcept(NfkcStable) || text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
 
     private void Scan(string text, int field, Scratch s)
     {
-        var count = Tokenizer.Scan(text, ref s.Tokens, ref s.Hashes);
+        var count = Tokenizer.Scan(text, ref s.Tokens, ref s.Hashes, filter);
         var tokens = s.Tokens;
         for (var i = 0; i < count; i++)
         {
+            if (s.Hashes[i] == 0)
+            {
+                continue; // ruled out by the filter
+            }
+
             for (var entry = index.First(s.Hashes[i]); entry >= 0; entry = index.Next(entry))
             {
                 var termId = index.TermOf(entry);
