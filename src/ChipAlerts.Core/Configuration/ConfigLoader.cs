@@ -118,7 +118,7 @@ public static partial class ConfigLoader
             var at = $"watchLists[{i}]";
             string[] replaced = ["terms", "caseSensitiveTerms", "exclude"];
             ReportUnknown(at, list.Unknown?.Where(f => !replaced.Contains(f.Key)).ToDictionary(), ["name", "query", "minScore", "weights"], errors);
-            ReportUnknown($"{at}.weights", list.Weights.Unknown, ["title", "summary"], errors);
+            ReportUnknown($"{at}.weights", list.Weights?.Unknown, ["title", "summary"], errors);
             if (string.IsNullOrWhiteSpace(list.Name))
             {
                 Error($"{at}.name", "missing: every watch-list needs a name that subscribers refer to.");
@@ -147,9 +147,9 @@ public static partial class ConfigLoader
                 Error($"{at}.minScore", "must be 1 or more: the score an item needs, each term found adding its field's weight.");
             }
 
-            if (list.Weights.Title < 0 || list.Weights.Summary < 0)
+            if (list.Weights is null || list.Weights.Title < 0 || list.Weights.Summary < 0)
             {
-                Error($"{at}.weights", "weights must be 0 or more, e.g. { \"title\": 3, \"summary\": 1 }.");
+                Error($"{at}.weights", "give weights of 0 or more, e.g. { \"title\": 3, \"summary\": 1 }, or leave the field out.");
             }
         }
 

@@ -17,6 +17,9 @@ internal sealed class Term(int list, int wordCount, string display, string key, 
     public string Key { get; } = key;
     public TermExtras? Extras { get; } = extras;
 
+    /// <summary>One word, matched by its folded form alone (inflected forms are index keys of their own).</summary>
+    public bool IsOneWord => WordCount == 1 && (Extras is null || (Extras.Exact is null && Extras.Prefix is null && Extras.Suffix is null && Extras.Regex is null));
+
     public string Prefix => Extras?.Prefix ?? "";
     public string Suffix => Extras?.Suffix ?? "";
 

@@ -8,16 +8,21 @@ namespace ChipAlerts.Core.Matching;
 /// <summary>
 /// The watch-lists, compiled once per configuration into one index. Every term of every list is
 /// indexed by the hash of its first word (all of its forms, for a term marked ~); an item is scanned
-/// once per field, each word hashed as it is read and looked up in the table, and only a hit checks
-/// the rest of that term. Only lists with a hit evaluate their query, so the cost grows with the
-/// length of the text, not with the number of rules. Regular expressions are the one exception: a
-/// list that has one runs it on every item.
+/// once per field, each word that the <see cref="WordFilter"/> lets through hashed and looked up in
+/// the table, and only a hit checks the rest of that term. Only lists with a hit evaluate their query,
+/// so the cost grows with the length of the text, not with the number of rules. Regular expressions
+/// are the one exception: a list that has one runs them on every item.
 /// </summary>
 public sealed class WatchListMatcher
 {
     private const int SnippetRadius = 60;
     private const int TitleField = 0;
     private const int SummaryField = 1;
+
+    // Characters NFKC leaves as they are and news text is full of: ASCII, the precomposed Latin-1
+    // letters, curly quotes, dashes and the bullet.
+    private static readonly System.Buffers.SearchValues<char> NfkcStable = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x80).Select(c => (char)c)) + string.Concat(Enumerable.Range(0xC0, 0x40).Select(c => (char)c)) + "\u2018\u2019\u201C\u201D\u2013\u2014\u2022");
 
     private readonly Term[] terms;
     private readonly CompiledList[] lists;
@@ -33,7 +38,7 @@ public sealed class WatchListMatcher
     {
         var termList = new List<Term>();
         var compiled = new List<CompiledList>();
-        var keys = new List<(ulong Hash, int Term)>();
+        var keys = new List<IndexKey>();
         foreach (var list in watchLists)
         {
             QueryNode query;
@@ -68,13 +73,13 @@ public sealed class WatchListMatcher
                         return new All([.. and.Children.Select(c => Compile(c))]);
                     case OrNode alternatives when alternatives.Children.All(c => c is TermNode):
                         // The common list, "a OR b OR c": one node for the range of term ids, not a leaf each.
-                        var first = termList.Count;
+                        var from = termList.Count;
                         foreach (var child in alternatives.Children)
                         {
                             AddTerm(((TermNode)child).Term);
                         }
 
-                        return new TermRange(first, termList.Count - first);
+                        return new TermRange(from, termList.Count - from);
                     case OrNode or:
                         return new Any([.. or.Children.Select(c => Compile(c))]);
                     case NotNode not:
@@ -91,7 +96,7 @@ public sealed class WatchListMatcher
                 termList.Add(term);
                 foreach (var form in term.IndexKeys())
                 {
-                    keys.Add((Tokenizer.Hash(form), id));
+                    keys.Add(new IndexKey(form, id, listIndex, term.IsOneWord));
                     filter.Add(form);
                 }
 
@@ -104,10 +109,6 @@ public sealed class WatchListMatcher
         regexLists = [.. Enumerable.Range(0, lists.Length).Where(i => lists[i].HasRegex)];
         index = new TermIndex(keys);
     }
-
-    public int ListCount => lists.Length;
-
-    public int TermCount => terms.Length;
 
     public IReadOnlyList<WatchListMatch> Match(FeedItem item) => Match(item.Title, item.Summary);
 
@@ -161,11 +162,6 @@ public sealed class WatchListMatcher
         return matches;
     }
 
-    // Characters NFKC leaves as they are and news text is full of: ASCII, the precomposed Latin-1
-    // letters, curly quotes, dashes and the bullet.
-    private static readonly System.Buffers.SearchValues<char> NfkcStable = System.Buffers.SearchValues.Create(
-        string.Concat(Enumerable.Range(0, 0x80).Select(c => (char)c)) + string.Concat(Enumerable.Range(0xC0, 0x40).Select(c => (char)c)) + "\u2018\u2019\u201C\u201D\u2013\u2014\u2022");
-
     private static string Normalized(string text) =>
         // Parsed feed text is NFKC already; text from elsewhere is folded here, and offsets then refer to
         // the folded text. A vectorised scan settles most texts; the ICU check costs far more.
@@ -182,15 +178,33 @@ public sealed class WatchListMatcher
                 continue; // ruled out by the filter
             }
 
-            for (var entry = index.First(s.Hashes[i]); entry >= 0; entry = index.Next(entry))
+            var slot = index.SlotOf(s.Hashes[i]);
+            if (slot < 0)
             {
+                continue;
+            }
+
+            int? wordMatches = null; // the text's word against the slot's, compared once
+            for (int entry = index.Start(slot), end = entry + index.Count(slot); entry < end; entry++)
+            {
+                if (index.IsWholeTerm(entry))
+                {
+                    wordMatches ??= Tokenizer.FoldEquals(text.AsSpan(tokens[i].Start, tokens[i].Length), index.Word(slot)) ? 1 : 0;
+                    if (wordMatches == 1)
+                    {
+                        s.Hits.Add(new Hit(index.ListOf(entry), index.TermOf(entry), field, i, i + 1, tokens[i].Start, tokens[i].Length));
+                    }
+
+                    continue;
+                }
+
                 var termId = index.TermOf(entry);
                 var term = terms[termId];
-                if (term.MatchAt(text, tokens, count, i) is var end and > 0)
+                if (term.MatchAt(text, tokens, count, i) is var after and > 0)
                 {
                     // The symbols around the words are part of what matched: "$MU", "C++".
                     var start = tokens[i].Start - term.Prefix.Length;
-                    s.Hits.Add(new Hit(term.List, termId, field, i, end, start, tokens[end - 1].End + term.Suffix.Length - start));
+                    s.Hits.Add(new Hit(term.List, termId, field, i, after, start, tokens[after - 1].End + term.Suffix.Length - start));
                 }
             }
         }

@@ -75,6 +75,24 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_BadWeights_AreNamed()
+    {
+        var errors = Errors("""
+            {
+              "feeds": [ { "id": "a", "url": "feed.xml" } ],
+              "watchLists": [ { "name": "A", "query": "a", "weights": null }, { "name": "B", "query": "b", "weights": { "title": -1, "body": 2 } } ]
+            }
+            """);
+
+        Assert.Equal(
+        [
+            "watchLists[0].weights: give weights of 0 or more, e.g. { \"title\": 3, \"summary\": 1 }, or leave the field out.",
+            "watchLists[1].weights.body: unknown field; known fields here: title, summary.",
+            "watchLists[1].weights: give weights of 0 or more, e.g. { \"title\": 3, \"summary\": 1 }, or leave the field out.",
+        ], errors);
+    }
+
+    [Fact]
     public void Load_WrongType_NamesPathAndLine()
     {
         var errors = Errors("""
