@@ -133,7 +133,7 @@ public sealed class WatchListMatcher
 
         // Group the hits by term (so by list, as a list's terms are numbered together), keeping text order.
         s.Hits.Sort(static (a, b) => a.Term != b.Term ? a.Term.CompareTo(b.Term) : a.Field != b.Field ? a.Field.CompareTo(b.Field) : a.Start.CompareTo(b.Start));
-        var matches = new List<WatchListMatch>();
+        List<WatchListMatch>? matches = null;
         var hits = s.Hits;
         for (var from = 0; from < hits.Count;)
         {
@@ -152,14 +152,14 @@ public sealed class WatchListMatcher
                 context.Collect(list.Root, s.Evidence);
                 if (Explain(list, s.Evidence, s.Kept, titleText, summaryText) is { } match)
                 {
-                    matches.Add(match);
+                    (matches ??= []).Add(match);
                 }
             }
 
             from = to;
         }
 
-        return matches;
+        return matches is null ? [] : matches;
     }
 
     private static string Normalized(string text) =>
@@ -276,12 +276,20 @@ public sealed class WatchListMatcher
             return null;
         }
 
+        var evidence = new MatchEvidence[kept.Count];
+        for (var i = 0; i < kept.Count; i++)
+        {
+            var hit = kept[i];
+            evidence[i] = hit.Field == TitleField
+                ? Evidence(terms[hit.Term].Display, MatchEvidence.Title, title, hit.Start, hit.Length)
+                : Evidence(terms[hit.Term].Display, MatchEvidence.Summary, summary, hit.Start, hit.Length);
+        }
+
         return new WatchListMatch
         {
             WatchList = list.Name,
             Score = score,
-            Evidence = [.. kept.Select(h => Evidence(terms[h.Term].Display, h.Field == TitleField ? MatchEvidence.Title : MatchEvidence.Summary,
-                h.Field == TitleField ? title : summary, h.Start, h.Length))],
+            Evidence = evidence,
         };
     }
 
@@ -387,11 +395,38 @@ public sealed class WatchListMatcher
             Leaf leaf => Has(leaf.Term, leaf.Term + 1),
             TermRange range => Has(range.First, range.First + range.Count),
             Near near => NearHits(near, null),
-            All all => Array.TrueForAll(all.Children, Evaluate),
-            Any any => Array.Exists(any.Children, Evaluate),
+            All all => EvaluateAll(all.Children),
+            Any any => EvaluateAny(any.Children),
             Not not => !Evaluate(not.Child),
             _ => false,
         };
+
+        // Loops, not Array.TrueForAll with a method group: that would box this struct on every call.
+        private bool EvaluateAll(Node[] children)
+        {
+            foreach (var child in children)
+            {
+                if (!Evaluate(child))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private bool EvaluateAny(Node[] children)
+        {
+            foreach (var child in children)
+            {
+                if (Evaluate(child))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>The hits that make the query true: those of the true branches, never of an exclusion.</summary>
         public void Collect(Node node, List<Hit> evidence)
