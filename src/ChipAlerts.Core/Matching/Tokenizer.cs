@@ -278,8 +278,7 @@ public static class Tokenizer
                     }
                     else
                     {
-                        Add(ref tokens, ref hashes, ref state.Count, state.Start, at, HashWord(text, state.Start, at, ref state));
-                        state.Start = -1;
+                        CloseWord(text, at, ref tokens, ref hashes, ref state);
                     }
                 }
             }
@@ -288,7 +287,7 @@ public static class Tokenizer
         ScanScalar(text, i, text.Length, ref tokens, ref hashes, ref state);
         if (state.Start >= 0)
         {
-            Add(ref tokens, ref hashes, ref state.Count, state.Start, text.Length, HashWord(text, state.Start, text.Length, ref state));
+            CloseWord(text, text.Length, ref tokens, ref hashes, ref state);
         }
 
         return state.Count;
@@ -343,16 +342,14 @@ public static class Tokenizer
                 }
                 else if (state.Start >= 0)
                 {
-                    Add(ref tokens, ref hashes, ref state.Count, state.Start, i, HashWord(text, state.Start, i, ref state));
-                    state.Start = -1;
+                    CloseWord(text, i, ref tokens, ref hashes, ref state);
                 }
             }
             else if (IsCjk(c))
             {
                 if (state.Start >= 0)
                 {
-                    Add(ref tokens, ref hashes, ref state.Count, state.Start, i, HashWord(text, state.Start, i, ref state));
-                    state.Start = -1;
+                    CloseWord(text, i, ref tokens, ref hashes, ref state);
                 }
 
                 Add(ref tokens, ref hashes, ref state.Count, i, i + 1, Hash(text.AsSpan(i, 1)));
@@ -368,10 +365,15 @@ public static class Tokenizer
             }
             else if (state.Start >= 0)
             {
-                Add(ref tokens, ref hashes, ref state.Count, state.Start, i, HashWord(text, state.Start, i, ref state));
-                state.Start = -1;
+                CloseWord(text, i, ref tokens, ref hashes, ref state);
             }
         }
+    }
+
+    private static void CloseWord(string text, int end, ref Token[] tokens, ref ulong[] hashes, ref ScanState state)
+    {
+        Add(ref tokens, ref hashes, ref state.Count, state.Start, end, HashWord(text, state.Start, end, ref state));
+        state.Start = -1;
     }
 
     private static ulong HashWord(string text, int start, int end, ref ScanState state) =>
