@@ -22,6 +22,11 @@ public static class QueryParser
 {
     public const int DefaultNearDistance = 10;
 
+    /// <summary>The longest query, in characters, and the deepest nesting of parentheses and exclusions.</summary>
+    public const int MaxLength = 10_000;
+
+    public const int MaxDepth = 50;
+
     /// <summary>How long one regular expression may run on one field before it counts as no match.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
 
@@ -31,6 +36,11 @@ public static class QueryParser
         if (string.IsNullOrWhiteSpace(query))
         {
             throw new QueryException(0, "empty: write at least one word, e.g. \"Rapidus OR ラピダス\".");
+        }
+
+        if (query.Length > MaxLength)
+        {
+            throw new QueryException(MaxLength, $"longer than {MaxLength:N0} characters; split it into several watch-lists.");
         }
 
         var parser = new Parser(query);
@@ -89,6 +99,7 @@ public static class QueryParser
     private sealed class Parser(string query)
     {
         private int at;
+        private int depth;
         private Lexeme? peeked;
 
         public Lexeme Peek() => peeked ??= Lex();
@@ -168,12 +179,24 @@ public static class QueryParser
                 "NEAR joins words or phrases, or an OR of them in parentheses, e.g. (Japan OR Tokyo) NEAR/5 chips; not an exclusion, a regular expression or another NEAR."),
         };
 
+        // Parsing, compiling and evaluating recurse once per level: bounded, a hostile query cannot overflow the stack.
+        private void Enter(int position)
+        {
+            if (++depth > MaxDepth)
+            {
+                throw new QueryException(position, $"nested deeper than {MaxDepth} levels of parentheses and exclusions; simplify the query.");
+            }
+        }
+
         private QueryNode ParseUnary()
         {
             if (Peek().Kind == Kind.Minus)
             {
-                Next();
-                return new NotNode(ParseUnary());
+                var minus = Next();
+                Enter(minus.Position);
+                var excluded = new NotNode(ParseUnary());
+                depth--;
+                return excluded;
             }
 
             return ParsePrimary();
@@ -187,6 +210,7 @@ public static class QueryParser
                 case Kind.Term or Kind.Regex:
                     return next.Node!;
                 case Kind.LParen:
+                    Enter(next.Position);
                     if (Peek().Kind == Kind.RParen)
                     {
                         throw new QueryException(next.Position, "empty parentheses; put a term inside or remove them.");
@@ -198,6 +222,7 @@ public static class QueryParser
                         throw new QueryException(next.Position, "unbalanced parenthesis: this '(' is never closed; add a ')'.");
                     }
 
+                    depth--;
                     return inner;
                 case Kind.RParen:
                     throw new QueryException(next.Position, "unbalanced parenthesis: this ')' closes nothing; remove it or add a '(' before it.");

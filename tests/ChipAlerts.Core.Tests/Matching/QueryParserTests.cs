@@ -36,6 +36,19 @@ public sealed class QueryParserTests
     }
 
     [Fact]
+    public void Parse_HostileQueries_AreRefusedNotOverflowingTheStack()
+    {
+        var deep = Assert.Throws<QueryException>(() => QueryParser.Parse(new string('(', 2_000) + "a" + new string(')', 2_000)));
+        var negations = Assert.Throws<QueryException>(() => QueryParser.Parse("a " + new string('-', 9_000) + "b"));
+        var longQuery = Assert.Throws<QueryException>(() => QueryParser.Parse(string.Join(" OR ", Enumerable.Repeat("Rapidus", 2_000))));
+
+        Assert.Equal((50, "nested deeper than 50 levels of parentheses and exclusions; simplify the query."), (deep.Position, deep.Reason));
+        Assert.StartsWith("nested deeper than 50", negations.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("longer than 10,000 characters", longQuery.Reason, StringComparison.Ordinal);
+        Assert.IsType<TermNode>(QueryParser.Parse(new string('(', 50) + "a" + new string(')', 50)));
+    }
+
+    [Fact]
     public void Parse_Precedence_NotThenNearThenAndThenOr()
     {
         var query = QueryParser.Parse("a b OR -c d NEAR/2 e");
