@@ -142,7 +142,7 @@ public static class Tokenizer
         return HashFolded(buffer[..length]);
     }
 
-    // Four characters per multiply: a per-character chain of multiplies would bound the scan by its latency.
+    // Four characters per multiply; HashAscii computes the same value straight from the text.
     private static ulong HashFolded(ReadOnlySpan<char> folded)
     {
         var hash = HashSeed;
