@@ -33,19 +33,6 @@ public sealed class ClassifyPreviewTests : IDisposable
     }
 
     [Fact]
-    public async Task Classify_Url_FetchesTheFeedAndPrintsATable()
-    {
-        using var server = OneFileServer.Start(await File.ReadAllBytesAsync(SampleFeed("policy-desk.atom")), "application/atom+xml");
-
-        var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
-
-        Assert.Equal(0, result.ExitCode);
-        Assert.Contains("│ Micron (3)", result.Output, StringComparison.Ordinal);
-        Assert.Contains("14 items, ", result.Output, StringComparison.Ordinal);
-        Assert.Equal("GET /feed HTTP/1.1", server.RequestLine);
-    }
-
-    [Fact]
     public async Task Classify_PlainTextOnStandardInput_IsOneItem()
     {
         using var process = CliRunner.Start(new Dictionary<string, string>(), "classify", "-", "--config", Config, "--json");
@@ -105,5 +92,44 @@ public sealed class ClassifyPreviewTests : IDisposable
         Assert.Contains("Watch-list 'preview', at character 11 of its query: unbalanced parenthesis: this '(' is never closed", bad.Output, StringComparison.Ordinal);
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("No watch-list is named 'Memory'. Known lists: Rapidus, Micron, Export controls, AI, Quantum.", unknown.Output, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>classify with a URL: the fetcher's network guard applies; the test server is on 127.0.0.1.</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class ClassifyUrlTests
+{
+    private static string Config => Path.Combine(TestPaths.Samples, "chipalerts.json");
+
+    [Fact]
+    public async Task Classify_Url_FetchesTheFeedAndPrintsATable()
+    {
+        using var server = OneFileServer.Start(await File.ReadAllBytesAsync(Path.Combine(TestPaths.Samples, "feeds", "policy-desk.atom")), "application/atom+xml");
+        Environment.SetEnvironmentVariable("ChipAlerts__Fetch__AllowPrivateNetworks", "true");
+        try
+        {
+            var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
+
+            Assert.Equal(0, result.ExitCode);
+            Assert.Contains("│ Micron (3)", result.Output, StringComparison.Ordinal);
+            Assert.Contains("14 items, ", result.Output, StringComparison.Ordinal);
+            Assert.Equal("GET /feed HTTP/1.1", server.RequestLine);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__AllowPrivateNetworks", null);
+        }
+    }
+
+    [Fact]
+    public async Task Classify_LoopbackUrl_IsRefusedByDefault()
+    {
+        using var server = OneFileServer.Start([], "application/atom+xml");
+
+        var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("refused before connecting", result.Output, StringComparison.Ordinal);
+        Assert.Null(server.RequestLine);
     }
 }

@@ -39,6 +39,10 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         {
             throw new FeedException("timeout", $"no complete answer within {options.Timeout.TotalSeconds:0.###} s.");
         }
+        catch (HttpRequestException e) when (e.InnerException is BlockedAddressException blocked)
+        {
+            throw new FeedException("blocked-address", $"refused before connecting: {blocked.Message}", inner: e);
+        }
         catch (HttpRequestException e)
         {
             throw new FeedException("network", $"request failed: {e.Message}", inner: e);
@@ -141,5 +145,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         UseCookies = false,
         ConnectTimeout = options.Timeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        UseProxy = false, // the guard must see the feed's own address, not a proxy's
+        ConnectCallback = (context, cancellationToken) => NetworkGuard.ConnectAsync(context.DnsEndPoint, options.AllowPrivateNetworks, cancellationToken),
     };
 }

@@ -29,5 +29,12 @@ public sealed class FetchOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// False (the default): a feed whose host resolves to a loopback, private, link-local or other
+    /// non-public address is refused before connecting, redirects included. True for feeds on an
+    /// intranet, and for tests, which serve feeds from 127.0.0.1.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
+
     public string UserAgent { get; set; } = "ChipAlerts/1.0 (+https://github.com/chipalerts/chipalerts)";
 }

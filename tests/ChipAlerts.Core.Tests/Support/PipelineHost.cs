@@ -34,6 +34,7 @@ public sealed class PipelineHost : IDisposable
     public static readonly Dictionary<string, string?> FastSettings = new()
     {
         ["ChipAlerts:Fetch:Timeout"] = "00:00:02",
+        ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true", // the test servers are on 127.0.0.1
         ["ChipAlerts:Fetch:MaxBytes"] = "1048576",
         ["ChipAlerts:Delivery:WebhookTimeout"] = "00:00:02",
     };
