@@ -46,5 +46,17 @@ internal static class SummaryView
 
             console.Write(failures);
         }
+
+        if (summary.Repaired.Count > 0)
+        {
+            var repaired = new Table().Border(TableBorder.Simple).Title("[yellow]feeds read after mending[/]");
+            repaired.AddColumns("feed", "mended");
+            foreach (var feed in summary.Repaired)
+            {
+                repaired.AddRow(Markup.Escape(feed.FeedId), Markup.Escape(feed.Repairs));
+            }
+
+            console.Write(repaired);
+        }
     }
 }

@@ -12,10 +12,34 @@ public static class FeedParser
     public const int MaxSummaryLength = 4000;
     public const int MaxItems = 1000;
 
-    public static IReadOnlyList<FeedItem> Parse(string feedId, byte[] body, string? charset, Uri feedUrl)
+    public static IReadOnlyList<FeedItem> Parse(string feedId, byte[] body, string? charset, Uri feedUrl) =>
+        ParseFeed(feedId, body, charset, feedUrl).Items;
+
+    /// <summary>
+    /// The items, and what the lenient second pass mended, if it had to: a document that is not
+    /// well-formed only because of bare '&amp;' or undeclared HTML entities is mended and read.
+    /// </summary>
+    public static ParsedFeed ParseFeed(string feedId, byte[] body, string? charset, Uri feedUrl)
     {
         var document = FeedDecoder.Decode(body, charset);
-        XmlSafetyGate.Check(document);
+        string? repairs = null;
+        try
+        {
+            XmlSafetyGate.Check(document);
+        }
+        catch (FeedException e) when (e.Code == "malformed-xml" && FeedRepair.TryRepair(document) is { } repaired)
+        {
+            try
+            {
+                XmlSafetyGate.Check(repaired.Document);
+            }
+            catch (FeedException)
+            {
+                throw e; // not what the second pass mends: the first error says what is wrong
+            }
+
+            (document, repairs) = repaired;
+        }
 
         Feed feed;
         try
@@ -27,7 +51,7 @@ public static class FeedParser
             throw new FeedException("not-a-feed", $"the feed could not be read: {e.Message}", inner: e);
         }
 
-        return feed.Items.Take(MaxItems).Select(item => ToFeedItem(feedId, item, feedUrl)).ToList();
+        return new ParsedFeed([.. feed.Items.Take(MaxItems).Select(item => ToFeedItem(feedId, item, feedUrl))], repairs);
     }
 
     private static FeedItem ToFeedItem(string feedId, CodeHollow.FeedReader.FeedItem item, Uri feedUrl)
@@ -65,3 +89,6 @@ public static class FeedParser
         return resolved?.Scheme is "http" or "https" ? resolved.AbsoluteUri : null;
     }
 }
+
+/// <summary>A feed's items, and <see cref="Repairs"/>: what the lenient second pass mended, or null.</summary>
+public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs);

@@ -56,6 +56,7 @@ public sealed partial class AlertPipeline(
             AlertsPending = counts.Pending,
             AlertsFailed = delivery.Failed,
             Failures = [.. outcomes.Where(o => o.Failed).Select(o => new FeedFailure(o.FeedId, o.ErrorCode!, o.Error!))],
+            Repaired = [.. outcomes.Where(o => o.Repairs is not null).Select(o => new FeedRepaired(o.FeedId, o.Repairs!))],
             Elapsed = time.GetElapsedTime(started),
         };
     }
@@ -94,7 +95,12 @@ public sealed partial class AlertPipeline(
                 return new FeedOutcome { FeedId = feed.Id, NotModified = true };
             }
 
-            var items = FeedParser.Parse(feed.Id, fetched.Body, fetched.Charset, url);
+            var (items, repairs) = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, url);
+            if (repairs is not null)
+            {
+                logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, repairs);
+            }
+
             var fresh = await ledger.FilterNewAsync(items, cancellationToken);
 
             var alerts = new List<Alert>();
@@ -122,6 +128,7 @@ public sealed partial class AlertPipeline(
                 NewItems = fresh.Count,
                 MatchesPerList = matchesPerList,
                 NewAlertIds = stored,
+                Repairs = repairs,
             };
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -12,6 +12,9 @@ public sealed record FeedOutcome
 
     public int AlertsCreated => NewAlertIds.Count;
 
+    /// <summary>Set when the feed was not well-formed and the lenient second pass mended it: what it mended.</summary>
+    public string? Repairs { get; init; }
+
     public string? ErrorCode { get; init; }
     public string? Error { get; init; }
 
@@ -19,6 +22,9 @@ public sealed record FeedOutcome
 }
 
 public sealed record FeedFailure(string FeedId, string Code, string Message);
+
+/// <summary>A feed that was not well-formed and was read after the lenient second pass mended it.</summary>
+public sealed record FeedRepaired(string FeedId, string Repairs);
 
 /// <summary>What one poll cycle did, for the CLI's table and --json.</summary>
 public sealed record CycleSummary
@@ -38,5 +44,7 @@ public sealed record CycleSummary
     public required int AlertsFailed { get; init; }
 
     public required IReadOnlyList<FeedFailure> Failures { get; init; }
+
+    public IReadOnlyList<FeedRepaired> Repaired { get; init; } = [];
     public required TimeSpan Elapsed { get; init; }
 }

@@ -105,6 +105,31 @@ public sealed class FeedParserTests
     }
 
     [Fact]
+    public void Parse_BareAmpersandAndHtmlEntities_AreMendedBySecondPassAndSaidSo()
+    {
+        var parsed = FeedParser.ParseFeed("test", File.ReadAllBytes(TestPaths.Fixture("Feeds/bare-ampersand-and-html-entities.xml")), null, FeedUrl);
+
+        Assert.Equal("3 bare '&', 3 undeclared entities", parsed.Repairs);
+        Assert.Equal(["AT&T and Micron sign memory deal", "Second item"], parsed.Items.Select(i => i.Title));
+        Assert.Equal("Café talk: Rapidus & IBM, \u201C2nm\u201D \u2014 and &bogus; stays text.", parsed.Items[0].Summary);
+        Assert.Equal("https://sloppy.example.com/a?x=1&y=2", parsed.Items[0].Link);
+    }
+
+    [Fact]
+    public void Parse_WellFormedFeed_NeedsNoRepairs()
+    {
+        Assert.Null(FeedParser.ParseFeed("test", File.ReadAllBytes(TestPaths.Fixture("Feeds/rss20.xml")), null, FeedUrl).Repairs);
+    }
+
+    [Fact]
+    public void Parse_TruncatedDocument_StaysMalformedEvenWithAnAmpersandToMend()
+    {
+        var error = Refused("truncated-with-ampersand.xml");
+
+        Assert.Equal("malformed-xml", error.Code);
+    }
+
+    [Fact]
     public void Parse_EmptyBody_IsEmptyError()
     {
         var error = Assert.Throws<FeedException>(() => FeedParser.Parse("test", [], null, FeedUrl));

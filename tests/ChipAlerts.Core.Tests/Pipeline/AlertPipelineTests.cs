@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Pipeline;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Feeds;
 using ChipAlerts.Core.Tests.Support;
@@ -44,6 +45,20 @@ public sealed class AlertPipelineTests : IAsyncLifetime
 
     private PipelineHost Host(SmtpSink mail, TimeProvider clock, params FeedConfig[] extra) =>
         PipelineHost.Create(dir, Configs.With([Configs.Feed("good", feeds.Url("/good")), .. extra], mail.Port), time: clock);
+
+    [Fact]
+    public async Task Cycle_SloppyFeed_IsMendedAlertsAndIsReported()
+    {
+        feeds.MapText("/sloppy", File.ReadAllText(TestPaths.Fixture("Feeds/bare-ampersand-and-html-entities.xml")));
+        using var host = Host(smtp, Configs.Feed("sloppy", feeds.Url("/sloppy")));
+
+        var summary = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Empty(summary.Failures);
+        Assert.Equal([new FeedRepaired("sloppy", "3 bare '&', 3 undeclared entities")], summary.Repaired);
+        Assert.Contains(smtp.Messages, m => m.Subject == "[ChipAlerts] Rapidus, Micron: AT&T and Micron sign memory deal");
+        Assert.Contains(host.Logs.Lines, e => e.Contains("Feed sloppy is not well-formed XML; read after mending 3 bare '&', 3 undeclared entities.", StringComparison.Ordinal));
+    }
 
     [Fact]
     public async Task Cycle_HostileFeedsBesideAGoodOne_EachFailsAloneAndTheGoodOneAlerts()
