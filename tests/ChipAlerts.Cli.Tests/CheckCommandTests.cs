@@ -80,6 +80,23 @@ public sealed class SettingsErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task BadContactUrl_StopsWithTheFix()
+    {
+        Environment.SetEnvironmentVariable("ChipAlerts__Fetch__ContactUrl", "call Bob");
+        try
+        {
+            var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("ContactUrl must be an http(s) URL or a mailto: address, e.g. https://alerts.example.com/contact.", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__ContactUrl", null);
+        }
+    }
+
+    [Fact]
     public async Task LocalSettingsFile_IsReadFromTheWorkingFolder_BelowEnvironmentVariables()
     {
         var previous = Directory.GetCurrentDirectory();

@@ -36,5 +36,14 @@ public sealed class FetchOptions
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
-    public string UserAgent { get; set; } = "ChipAlerts/1.0 (+https://github.com/chipalerts/chipalerts)";
+    /// <summary>
+    /// Where a publisher can reach whoever runs this deployment (a web page or mailto:), sent in every
+    /// request's User-Agent so that a publisher who sees trouble writes instead of banning.
+    /// </summary>
+    [Required]
+    [RegularExpression(@"^(https?://\S+|mailto:\S+@\S+)$", ErrorMessage = "ContactUrl must be an http(s) URL or a mailto: address, e.g. https://alerts.example.com/contact.")]
+    public string ContactUrl { get; set; } = "https://github.com/chipalerts/chipalerts";
+
+    /// <summary>"ChipAlerts/1.0 (+https://…)": the product, its version, and the contact URL.</summary>
+    public string UserAgent => $"ChipAlerts/{typeof(FetchOptions).Assembly.GetName().Version?.ToString(2) ?? "1.0"} (+{ContactUrl})";
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Tests.Support;
 using Microsoft.AspNetCore.Http;
 
 namespace ChipAlerts.Core.Tests.Feeds;
@@ -38,6 +39,18 @@ public sealed class FeedFetcherTests : FetcherTestBase
         var conditional = Server.Requests.Last();
         Assert.Equal("\"v1\"", conditional.Headers["If-None-Match"]);
         Assert.Equal("Fri, 26 May 2023 00:00:00 GMT", conditional.Headers["If-Modified-Since"]);
+    }
+
+    [Fact]
+    public async Task Fetch_UserAgent_NamesChipAlertsAndTheConfiguredContact()
+    {
+        Server.MapFeed("/ua", Rss);
+        using var host = PipelineHost.Create(Dir, Configs.With([Configs.Feed("f", Server.Url("/ua"))]),
+            new Dictionary<string, string?> { ["ChipAlerts:Fetch:ContactUrl"] = "mailto:ops@alerts.example.com" });
+
+        await host.Get<FeedFetcher>().FetchAsync(Server.Url("/ua"), null, null, default);
+
+        Assert.Equal("ChipAlerts/1.0 (+mailto:ops@alerts.example.com)", Server.Requests.Last().Headers["User-Agent"]);
     }
 
     [Theory]
