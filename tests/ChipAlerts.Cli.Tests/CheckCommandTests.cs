@@ -64,36 +64,20 @@ public sealed class SettingsErrorTests : IDisposable
     [Fact]
     public async Task BadSetting_StopsWithTheOptionNamed()
     {
-        Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", "0");
-        try
-        {
-            var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+        var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__MaxConcurrency", "0", CliRunner.OnSamples(dir, "check"));
 
-            Assert.Equal(2, result.ExitCode);
-            Assert.Contains("Settings error in FetchOptions:", result.Output, StringComparison.Ordinal);
-            Assert.Contains("MaxConcurrency", result.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__MaxConcurrency", null);
-        }
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Settings error in FetchOptions:", result.Output, StringComparison.Ordinal);
+        Assert.Contains("MaxConcurrency", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task BadContactUrl_StopsWithTheFix()
     {
-        Environment.SetEnvironmentVariable("ChipAlerts__Fetch__ContactUrl", "call Bob");
-        try
-        {
-            var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
+        var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__ContactUrl", "call Bob", CliRunner.OnSamples(dir, "check"));
 
-            Assert.Equal(2, result.ExitCode);
-            Assert.Contains("ContactUrl must be an http(s) URL or a mailto: address, e.g. https://alerts.example.com/contact.", result.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__ContactUrl", null);
-        }
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("ContactUrl must be an http(s) URL or a mailto: address, e.g. https://alerts.example.com/contact.", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]

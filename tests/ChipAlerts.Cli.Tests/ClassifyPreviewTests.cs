@@ -105,20 +105,12 @@ public sealed class ClassifyUrlTests
     public async Task Classify_Url_FetchesTheFeedAndPrintsATable()
     {
         using var server = OneFileServer.Start(await File.ReadAllBytesAsync(Path.Combine(TestPaths.Samples, "feeds", "policy-desk.atom")), "application/atom+xml");
-        Environment.SetEnvironmentVariable("ChipAlerts__Fetch__AllowPrivateNetworks", "true");
-        try
-        {
-            var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
+        var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__AllowPrivateNetworks", "true", "classify", server.Url + "feed", "--config", Config);
 
-            Assert.Equal(0, result.ExitCode);
-            Assert.Contains("│ Micron (3)", result.Output, StringComparison.Ordinal);
-            Assert.Contains("14 items, ", result.Output, StringComparison.Ordinal);
-            Assert.Equal("GET /feed HTTP/1.1", server.RequestLine);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("ChipAlerts__Fetch__AllowPrivateNetworks", null);
-        }
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("│ Micron (3)", result.Output, StringComparison.Ordinal);
+        Assert.Contains("14 items, ", result.Output, StringComparison.Ordinal);
+        Assert.Equal("GET /feed HTTP/1.1", server.RequestLine);
     }
 
     [Fact]

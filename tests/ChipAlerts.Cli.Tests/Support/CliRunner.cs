@@ -24,6 +24,20 @@ public static class CliRunner
         return new CliResult(code, writer.ToString());
     }
 
+    /// <summary>Runs the command with one environment variable set (tests that call this belong to the EnvironmentCollection).</summary>
+    public static async Task<CliResult> RunWithEnvironmentAsync(string variable, string value, params string[] args)
+    {
+        Environment.SetEnvironmentVariable(variable, value);
+        try
+        {
+            return await RunAsync(args);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
     /// <summary>The samples' configuration, with the database and outbox in <paramref name="dir"/>.</summary>
     public static string[] OnSamples(TempDir dir, params string[] args) =>
     [
