@@ -184,13 +184,13 @@ public sealed class WatchListMatcher
                 continue;
             }
 
-            int? wordMatches = null; // the text's word against the slot's, compared once
+            bool? wordMatches = null; // the text's word against the slot's, compared once
             for (int entry = index.Start(slot), end = entry + index.Count(slot); entry < end; entry++)
             {
                 if (index.IsWholeTerm(entry))
                 {
-                    wordMatches ??= Tokenizer.FoldEquals(text.AsSpan(tokens[i].Start, tokens[i].Length), index.Word(slot)) ? 1 : 0;
-                    if (wordMatches == 1)
+                    wordMatches ??= Tokenizer.FoldEquals(text.AsSpan(tokens[i].Start, tokens[i].Length), index.Word(slot));
+                    if (wordMatches == true)
                     {
                         s.Hits.Add(new Hit(index.ListOf(entry), index.TermOf(entry), field, i, i + 1, tokens[i].Start, tokens[i].Length));
                     }
