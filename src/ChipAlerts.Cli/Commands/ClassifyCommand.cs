@@ -22,9 +22,6 @@ public sealed class ClassifySettings : CommonSettings
 /// </summary>
 public sealed class ClassifyCommand(IAnsiConsole console) : ConfiguredCommand<ClassifySettings>(console)
 {
-    /// <summary>The most classify reads from a file or standard input.</summary>
-    public const int MaxInputBytes = 16 * 1024 * 1024;
-
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, ClassifySettings settings, CancellationToken cancellationToken)
     {
         IReadOnlyList<FeedItem> items;
@@ -53,51 +50,28 @@ public sealed class ClassifyCommand(IAnsiConsole console) : ConfiguredCommand<Cl
         return ExitCodes.Ok;
     }
 
+    // Through the fetcher for all three, so its limits apply: size cap, deadline (files and URLs), decompression.
     private static async Task<IReadOnlyList<FeedItem>> ReadItemsAsync(IServiceProvider services, string source, CancellationToken cancellationToken)
     {
+        var fetcher = services.GetRequiredService<FeedFetcher>();
         byte[] body;
         string? charset = null;
         Uri baseUri;
         if (source is "-" or ChipAlertsCli.StandardInput)
         {
-            body = await ReadCappedAsync(System.Console.OpenStandardInput(), cancellationToken);
+            body = await fetcher.ReadCappedAsync(System.Console.OpenStandardInput(), cancellationToken);
             baseUri = new Uri(Path.Combine(Directory.GetCurrentDirectory(), "stdin"));
-        }
-        else if (Uri.TryCreate(source, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
-        {
-            // The fetcher's limits apply: deadline, size cap, decompression.
-            var fetched = await services.GetRequiredService<FeedFetcher>().FetchAsync(url, null, null, cancellationToken);
-            (body, charset, baseUri) = (fetched.Body, fetched.Charset, url);
         }
         else
         {
-            var path = Path.GetFullPath(source);
-            await using var file = File.OpenRead(path);
-            body = await ReadCappedAsync(file, cancellationToken);
-            baseUri = new Uri(path);
+            baseUri = Uri.TryCreate(source, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : new Uri(Path.GetFullPath(source));
+            var fetched = await fetcher.FetchAsync(baseUri, null, null, cancellationToken);
+            (body, charset) = (fetched.Body, fetched.Charset);
         }
 
         return LooksLikeXml(body)
             ? FeedParser.Parse("classify", body, charset, baseUri)
             : [TextItem(Encoding.UTF8.GetString(body))];
-    }
-
-    private static async Task<byte[]> ReadCappedAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxInputBytes)
-            {
-                throw new FeedException("too-large", $"the input is larger than {MaxInputBytes / (1024 * 1024)} MiB.");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static bool LooksLikeXml(byte[] body)

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChipAlerts.Core.Delivery.Webhooks;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Matching;
 using Spectre.Console;
@@ -11,19 +13,16 @@ internal static class MatchView
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public sealed record ItemResult(string Title, string? Link, string FeedId, DateTimeOffset? Published, IReadOnlyList<ListResult> Matches);
+    /// <summary>An item and its matches; JSON carries them in the webhook's documented shape.</summary>
+    public sealed record ItemResult(string Title, string? Link, string FeedId, DateTimeOffset? Published, IReadOnlyList<WebhookMatch> Matches)
+    {
+        /// <summary>The matches themselves, for the table's highlighted snippets.</summary>
+        [JsonIgnore]
+        public IReadOnlyList<WatchListMatch> Found { get; init; } = [];
+    }
 
-    public sealed record ListResult(string WatchList, int Score, string Explanation, IReadOnlyList<EvidenceResult> Evidence);
-
-    public sealed record EvidenceResult(string Term, string Matched, string Field, int Start, int Length, string Snippet, int SnippetStart);
-
-    public static ItemResult Result(FeedItem item, IReadOnlyList<WatchListMatch> matches) => new(
-        item.Title,
-        item.Link,
-        item.FeedId,
-        item.Published,
-        [.. matches.Select(m => new ListResult(m.WatchList, m.Score, m.Explain(),
-            [.. m.Evidence.Select(e => new EvidenceResult(e.Term, e.Matched, e.Field, e.Start, e.Length, e.Snippet, e.SnippetStart))]))]);
+    public static ItemResult Result(FeedItem item, IReadOnlyList<WatchListMatch> matches) =>
+        new(item.Title, item.Link, item.FeedId, item.Published, [.. matches.Select(WebhookMatch.From)]) { Found = matches };
 
     public static void WriteJson(IAnsiConsole console, object value) =>
         console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
@@ -42,12 +41,12 @@ internal static class MatchView
         foreach (var result in results)
         {
             // One row per matched list, the item named on its first.
-            var rows = result.Matches.Count == 0
+            var rows = result.Found.Count == 0
                 ? [("[grey]—[/]", "")]
-                : result.Matches.Select(m => (
+                : result.Found.Select(m => (
                     $"[green]{Markup.Escape(m.WatchList)}[/] ({m.Score})",
                     // The title is on the row already; a summary hit shows its snippet.
-                    string.Join("\n", [Markup.Escape(m.Explanation), .. m.Evidence.Where(e => e.Field == MatchEvidence.Summary).Take(1).Select(Snippet)]))).ToList();
+                    string.Join("\n", [Markup.Escape(m.Explain()), .. m.Evidence.Where(e => e.Field == MatchEvidence.Summary).Take(1).Select(Snippet)]))).ToList();
             for (var i = 0; i < rows.Count; i++)
             {
                 var row = new List<string> { i > 0 ? "" : Markup.Escape(result.Title.Length > 0 ? result.Title : "(untitled)") };
@@ -65,9 +64,6 @@ internal static class MatchView
     }
 
     // "…chip maker, [Rapidus], that…" with the match highlighted.
-    private static string Snippet(EvidenceResult e)
-    {
-        var at = e.Start - e.SnippetStart;
-        return $"[grey]{Markup.Escape(e.Snippet[..at])}[/][yellow]{Markup.Escape(e.Matched)}[/][grey]{Markup.Escape(e.Snippet[(at + e.Matched.Length)..])}[/]";
-    }
+    private static string Snippet(MatchEvidence e) =>
+        $"[grey]{Markup.Escape(e.Snippet[..e.StartInSnippet])}[/][yellow]{Markup.Escape(e.Matched)}[/][grey]{Markup.Escape(e.Snippet[(e.StartInSnippet + e.Length)..])}[/]";
 }

@@ -114,8 +114,8 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         return new FetchResult { NotModified = false, Body = await ReadCappedAsync(file, cancellationToken) };
     }
 
-    /// <summary>Reads at most MaxBytes (counted after decompression, since the handler decompresses).</summary>
-    private async Task<byte[]> ReadCappedAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>Reads at most MaxBytes (counted after decompression, since the handler decompresses); also for feed text from standard input.</summary>
+    public async Task<byte[]> ReadCappedAsync(Stream body, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];

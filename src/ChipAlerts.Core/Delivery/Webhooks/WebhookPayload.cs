@@ -1,3 +1,4 @@
+using ChipAlerts.Core.Matching;
 using ChipAlerts.Core.Routing;
 
 namespace ChipAlerts.Core.Delivery.Webhooks;
@@ -21,7 +22,7 @@ public sealed record WebhookPayload(
         alert.SubscriberId,
         alert.CreatedAt,
         new WebhookItem(alert.Item.FeedId, alert.FeedName, alert.Item.Title, alert.Item.Summary, alert.Item.Link, alert.Item.Published),
-        [.. alert.Matches.Select(m => new WebhookMatch(m.WatchList, m.Explain(), m.Score, [.. m.Evidence.Select(e => new WebhookEvidence(e.Term, e.Matched, e.Field, e.Start, e.Length, e.Snippet))]))]);
+        [.. alert.Matches.Select(WebhookMatch.From)]);
 }
 
 /// <summary>The JSON body of a digest: several alerts of one subscriber; webhook-id is <see cref="DigestId"/>.</summary>
@@ -29,7 +30,16 @@ public sealed record WebhookDigest(int Version, string Type, string DigestId, st
 
 public sealed record WebhookItem(string FeedId, string FeedName, string Title, string Summary, string? Link, DateTimeOffset? Published);
 
-public sealed record WebhookMatch(string WatchList, string Explanation, int Score, IReadOnlyList<WebhookEvidence> Evidence);
+/// <summary>A match as JSON: in webhooks, and in the CLI's classify and preview --json.</summary>
+public sealed record WebhookMatch(string WatchList, string Explanation, int Score, IReadOnlyList<WebhookEvidence> Evidence)
+{
+    public static WebhookMatch From(WatchListMatch match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        return new(match.WatchList, match.Explain(), match.Score,
+            [.. match.Evidence.Select(e => new WebhookEvidence(e.Term, e.Matched, e.Field, e.Start, e.Length, e.Snippet))]);
+    }
+}
 
 /// <summary>One hit: the query term, the text it matched, and where (offsets into the item's field).</summary>
 public sealed record WebhookEvidence(string Term, string Matched, string Field, int Start, int Length, string Snippet);
