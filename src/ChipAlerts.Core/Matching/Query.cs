@@ -36,11 +36,7 @@ public sealed record QueryTerm(
     string Prefix,
     string Suffix,
     bool CaseSensitive,
-    bool Inflect)
-{
-    /// <summary>Where the term starts in the query.</summary>
-    public int Position { get; init; }
-}
+    bool Inflect);
 
 /// <summary>A query that cannot be compiled: where (0-based character) and what is wrong.</summary>
 public sealed class QueryException(int position, string reason) : Exception(reason)

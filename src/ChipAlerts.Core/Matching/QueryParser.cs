@@ -402,6 +402,6 @@ public static class QueryParser
             }
         }
 
-        return new QueryTerm(text, words, glue, normalized[..tokens[0].Start], normalized[tokens[^1].End..], caseSensitive, inflect) { Position = position };
+        return new QueryTerm(text, words, glue, normalized[..tokens[0].Start], normalized[tokens[^1].End..], caseSensitive, inflect);
     }
 }
