@@ -11,14 +11,24 @@ public static partial class FeedDecoder
 {
     static FeedDecoder() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
-    public static string Decode(ReadOnlySpan<byte> bytes, string? httpCharset)
+    public static string Decode(ReadOnlySpan<byte> bytes, string? httpCharset) =>
+        Detect(bytes, httpCharset, out var bomLength).GetString(bytes[bomLength..]);
+
+    /// <summary>
+    /// Opens the bytes as text without decoding them all at once: the safety gate streams through a
+    /// document, so a hostile one it refuses never costs a whole-document string (twice its bytes).
+    /// </summary>
+    public static Func<TextReader> Reader(byte[] bytes, string? httpCharset)
     {
-        var encoding = FromBom(bytes, out var bomLength)
+        var encoding = Detect(bytes, httpCharset, out var bomLength);
+        return () => new StreamReader(new MemoryStream(bytes, bomLength, bytes.Length - bomLength, writable: false), encoding, detectEncodingFromByteOrderMarks: false);
+    }
+
+    private static Encoding Detect(ReadOnlySpan<byte> bytes, string? httpCharset, out int bomLength) =>
+        FromBom(bytes, out bomLength)
             ?? FromName(httpCharset)
             ?? FromDeclaration(bytes)
             ?? Encoding.UTF8;
-        return encoding.GetString(bytes[bomLength..]);
-    }
 
     private static Encoding? FromBom(ReadOnlySpan<byte> bytes, out int length)
     {

@@ -21,13 +21,14 @@ public static class FeedParser
     /// </summary>
     public static ParsedFeed ParseFeed(string feedId, byte[] body, string? charset, Uri feedUrl)
     {
-        var document = FeedDecoder.Decode(body, charset);
+        string document;
         string? repairs = null;
         try
         {
-            XmlSafetyGate.Check(document);
+            XmlSafetyGate.Check(FeedDecoder.Reader(body, charset));
+            document = FeedDecoder.Decode(body, charset);
         }
-        catch (FeedException e) when (e.Code == "malformed-xml" && FeedRepair.TryRepair(document) is { } repaired)
+        catch (FeedException e) when (e.Code == "malformed-xml" && FeedRepair.TryRepair(FeedDecoder.Decode(body, charset)) is { } repaired)
         {
             try
             {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Xml;
 
 namespace ChipAlerts.Core.Feeds;
@@ -8,7 +9,7 @@ namespace ChipAlerts.Core.Feeds;
 /// costs no recursion and little memory. FeedReader parses with DTDs on and recurses per level, which a
 /// deeply nested document turns into a stack overflow that kills the process; it must never see such input.
 /// </summary>
-public static class XmlSafetyGate
+public static partial class XmlSafetyGate
 {
     public const int MaxDepth = 64;
 
@@ -23,10 +24,64 @@ public static class XmlSafetyGate
         CheckCharacters = false,
     };
 
-    /// <summary>Returns the root element's local name, or throws <see cref="FeedException"/>.</summary>
-    public static string Check(string document)
+    /// <summary>
+    /// Every DTD is refused, and nothing in it is resolved or expanded. The code says what the DTD tried,
+    /// so that an operator can tell a hostile feed (external entities) from a merely old-fashioned one.
+    /// </summary>
+    private static FeedException RefuseDtd(Func<TextReader> open, XmlException e)
     {
-        var trimmed = document.AsSpan().TrimStart();
+        var head = new char[64 * 1024];
+        string document;
+        using (var reader = open())
+        {
+            document = new string(head, 0, reader.ReadBlock(head));
+        }
+
+        var start = document.IndexOf("<!DOCTYPE", StringComparison.OrdinalIgnoreCase);
+        var dtd = start < 0 ? "" : document[start..];
+        var subset = dtd.IndexOf('[', StringComparison.Ordinal);
+        var declaration = subset < 0 ? dtd[..Math.Max(0, dtd.IndexOf('>', StringComparison.Ordinal))] : dtd[..subset];
+        var (code, what) =
+            ExternalId().IsMatch(declaration) ? ("dtd-external", "points at an external DTD")
+            : ParameterEntity().IsMatch(dtd) ? ("dtd-parameter-entity", "declares parameter entities")
+            : ExternalEntity().IsMatch(dtd) ? ("dtd-external-entity", "declares external entities (file or URL)")
+            : NestedEntity().IsMatch(dtd) ? ("dtd-entity-expansion", "declares entities built from other entities (an expansion bomb)")
+            : ("dtd-refused", "declares a DTD");
+        return new FeedException(code, $"the document {what}; feeds with DTDs are refused and nothing in them is loaded or expanded.", inner: e);
+    }
+
+    private static string Excerpt(ReadOnlySpan<char> text)
+    {
+        var line = text[..Math.Min(text.Length, 120)].ToString().ReplaceLineEndings(" ");
+        return text.Length > 120 ? line + "…" : line;
+    }
+
+    [GeneratedRegex(@"\b(SYSTEM|PUBLIC)\b")]
+    private static partial Regex ExternalId();
+
+    [GeneratedRegex(@"<!ENTITY\s+%")]
+    private static partial Regex ParameterEntity();
+
+    [GeneratedRegex(@"<!ENTITY\s+\S+\s+(SYSTEM|PUBLIC)\b")]
+    private static partial Regex ExternalEntity();
+
+    [GeneratedRegex(@"<!ENTITY\s+\S+\s+(""[^""]*&[^""]*""|'[^']*&[^']*')")]
+    private static partial Regex NestedEntity();
+
+    /// <summary>Returns the root element's local name, or throws <see cref="FeedException"/>.</summary>
+    public static string Check(string document) => Check(() => new StringReader(document));
+
+    /// <summary>The same for a document read from <paramref name="open"/>, which is called more than once (each call reads from the start).</summary>
+    public static string Check(Func<TextReader> open)
+    {
+        var buffer = new char[1024];
+        int length;
+        using (var head = open())
+        {
+            length = head.ReadBlock(buffer);
+        }
+
+        var trimmed = buffer.AsSpan(0, length).TrimStart();
         if (trimmed.IsEmpty)
         {
             throw new FeedException("empty", "the body is empty.");
@@ -37,6 +92,11 @@ public static class XmlSafetyGate
             throw new FeedException("html-page", "the server sent an HTML page, not a feed (a login, consent or challenge page?).");
         }
 
+        if (trimmed[0] is '{' or '[')
+        {
+            throw new FeedException("json-body", $"the server sent JSON, not a feed (an API error?): {Excerpt(trimmed)}");
+        }
+
         if (trimmed[0] != '<')
         {
             throw new FeedException("not-xml", "the body is not XML (it does not start with '<').");
@@ -45,7 +105,7 @@ public static class XmlSafetyGate
         string? root = null;
         try
         {
-            using var reader = XmlReader.Create(new StringReader(document), Settings);
+            using var reader = XmlReader.Create(open(), Settings);
             while (reader.Read())
             {
                 if (reader.NodeType != XmlNodeType.Element)
@@ -63,7 +123,7 @@ public static class XmlSafetyGate
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
         {
-            throw new FeedException("dtd-refused", "the document declares a DTD; feeds with DTDs are refused (entity expansion, external entities).", inner: e);
+            throw RefuseDtd(open, e);
         }
         catch (XmlException e)
         {

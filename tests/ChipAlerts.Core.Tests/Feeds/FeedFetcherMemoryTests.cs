@@ -43,7 +43,8 @@ public sealed class FeedFetcherMemoryTests(ITestOutputHelper output) : FetcherTe
         var (error, allocated) = await MeasureAsync(Server.Url("/bomb"));
 
         Assert.True(bomb.Length < 200_000, $"bomb is {bomb.Length:N0} bytes");
-        Assert.Equal("too-large", error.Code);
+        Assert.Equal("inflates-too-large", error.Code);
+        Assert.Equal("the decompressed body exceeds the cap of 1,048,576 bytes (ChipAlerts:Fetch:MaxBytes).", error.Message);
         Assert.True(allocated < 6 * Cap, $"allocated {allocated:N0} bytes");
     }
 

@@ -94,8 +94,11 @@ public sealed class FeedParserTests
     }
 
     [Theory]
-    [InlineData("entity-bomb.xml", "dtd-refused")]
-    [InlineData("external-entity.xml", "dtd-refused")]
+    [InlineData("entity-bomb.xml", "dtd-entity-expansion")]
+    [InlineData("external-entity.xml", "dtd-external-entity")]
+    [InlineData("parameter-entity.xml", "dtd-parameter-entity")]
+    [InlineData("external-dtd.xml", "dtd-external")]
+    [InlineData("json-error.json", "json-body")]
     [InlineData("html-page.html", "html-page")]
     [InlineData("malformed.xml", "malformed-xml")]
     [InlineData("not-a-feed.xml", "not-a-feed")]
