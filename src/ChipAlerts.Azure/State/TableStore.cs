@@ -53,6 +53,13 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
                 LastError = e.GetString("LastError"),
                 ConsecutiveFailures = e.GetInt32("ConsecutiveFailures") ?? 0,
                 ItemsSeen = e.GetInt64("ItemsSeen") ?? 0,
+                MovedFrom = e.GetString("MovedFrom"),
+                MovedTo = e.GetString("MovedTo"),
+                GoneUrl = e.GetString("GoneUrl"),
+                MinInterval = e.GetInt64("MinIntervalMs") is { } floor ? TimeSpan.FromMilliseconds(floor) : null,
+                AverageGap = e.GetInt64("AverageGapMs") is { } gap ? TimeSpan.FromMilliseconds(gap) : null,
+                LastPublishedAt = e.GetDateTimeOffset("LastPublishedAt"),
+                FailureReported = e.GetBoolean("FailureReported") ?? false,
             };
         }
 
@@ -72,26 +79,47 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             ["LastError"] = state.LastError,
             ["ConsecutiveFailures"] = state.ConsecutiveFailures,
             ["ItemsSeen"] = state.ItemsSeen,
+            ["MovedFrom"] = state.MovedFrom,
+            ["MovedTo"] = state.MovedTo,
+            ["GoneUrl"] = state.GoneUrl,
+            ["MinIntervalMs"] = (long?)state.MinInterval?.TotalMilliseconds,
+            ["AverageGapMs"] = (long?)state.AverageGap?.TotalMilliseconds,
+            ["LastPublishedAt"] = state.LastPublishedAt,
+            ["FailureReported"] = state.FailureReported,
         };
         await feedTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, DateTimeOffset now, TimeSpan fingerprintWindow, CancellationToken cancellationToken)
     {
         var fresh = new List<FeedItem>();
+        var rotated = new List<FeedItem>();
         var inThisBatch = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            if (inThisBatch.Add(item.Key)
-                && !(await itemTable.GetEntityIfExistsAsync<TableEntity>(Partition(item.Key), item.Key, ["RowKey"], cancellationToken)).HasValue)
+            if (!inThisBatch.Add(item.Key)
+                || (await itemTable.GetEntityIfExistsAsync<TableEntity>(Partition(item.Key), item.Key, ["RowKey"], cancellationToken)).HasValue)
             {
-                fresh.Add(item);
+                continue;
             }
+
+            if (item.Fingerprint is { } fingerprint && fingerprintWindow > TimeSpan.Zero
+                && (!inThisBatch.Add($"fp|{item.FeedId}|{fingerprint}")
+                    || (await itemTable.GetEntityIfExistsAsync<TableEntity>(FingerprintPartition(item.FeedId), fingerprint, ["LastSeenAt"], cancellationToken)) is { HasValue: true } known
+                        && known.Value!.GetDateTimeOffset("LastSeenAt") >= now - fingerprintWindow))
+            {
+                rotated.Add(item);
+                continue;
+            }
+
+            fresh.Add(item);
         }
 
+        await MarkSeenAsync(rotated, now, cancellationToken);
         return fresh;
     }
 
+    /// <summary>An item row under its key, and a fingerprint row per feed whose LastSeenAt slides forward with every sighting.</summary>
     public async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken)
     {
         foreach (var item in items)
@@ -106,8 +134,14 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
                 ["FirstSeenAt"] = seenAt,
             };
             await itemTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+            if (item.Fingerprint is { } fingerprint)
+            {
+                await itemTable.UpsertEntityAsync(new TableEntity(FingerprintPartition(item.FeedId), fingerprint) { ["LastSeenAt"] = seenAt }, TableUpdateMode.Replace, cancellationToken);
+            }
         }
     }
+
+    private static string FingerprintPartition(string feedId) => "fp-" + feedId;
 
     public async Task<IReadOnlyList<FeedItem>> GetRecentAsync(DateTimeOffset since, int max, CancellationToken cancellationToken)
     {

@@ -36,6 +36,9 @@ public sealed record FeedConfig
     /// <summary>Minimum time between two polls of this feed; by default every scheduled cycle.</summary>
     public TimeSpan? Interval { get; init; }
 
+    /// <summary>How long a copy of an item under a new guid is recognised by its text; by default ChipAlerts:Fetch:FingerprintWindow (7 days).</summary>
+    public TimeSpan? FingerprintWindow { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 

@@ -90,7 +90,7 @@ public static partial class ConfigLoader
         {
             var feed = config.Feeds[i];
             var at = $"feeds[{i}]";
-            ReportUnknown(at, feed.Unknown, ["id", "name", "url", "interval"], errors);
+            ReportUnknown(at, feed.Unknown, ["id", "name", "url", "interval", "fingerprintWindow"], errors);
             CheckId(at, feed.Id, feedIds, "feed", Error);
             if (string.IsNullOrWhiteSpace(feed.Url))
             {
@@ -108,6 +108,11 @@ public static partial class ConfigLoader
             if (feed.Interval is { } interval && interval <= TimeSpan.Zero)
             {
                 Error($"{at}.interval", "must be positive, e.g. \"00:15:00\"; leave it out to poll on every cycle.");
+            }
+
+            if (feed.FingerprintWindow is { } window && window < TimeSpan.Zero)
+            {
+                Error($"{at}.fingerprintWindow", "must be zero or positive, e.g. \"7.00:00:00\"; zero turns fingerprints off for this feed.");
             }
         }
 

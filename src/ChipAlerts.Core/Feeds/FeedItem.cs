@@ -12,4 +12,13 @@ public sealed record FeedItem
     public required string Summary { get; init; }
     public string? Link { get; init; }
     public DateTimeOffset? Published { get; init; }
+
+    /// <summary>
+    /// The second key: a hash of the feed and the item's text (<see cref="ItemKeys.Fingerprint"/>). A publisher
+    /// that gives the same item a new guid on every poll is caught by it; null where there is no feed.
+    /// </summary>
+    public string? Fingerprint { get; init; }
+
+    /// <summary>The date text the feed gave that could not be read; <see cref="Published"/> is then when we first saw the item.</summary>
+    public string? UnreadableDate { get; init; }
 }

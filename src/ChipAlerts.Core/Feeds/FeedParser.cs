@@ -52,8 +52,31 @@ public static class FeedParser
             throw new FeedException("not-a-feed", $"the feed could not be read: {e.Message}", inner: e);
         }
 
-        return new ParsedFeed([.. feed.Items.Take(MaxItems).Select(item => ToFeedItem(feedId, item, feedUrl))], repairs);
+        var items = new List<FeedItem>();
+        var fingerprintsByKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in feed.Items.Take(MaxItems))
+        {
+            var item = ToFeedItem(feedId, entry, feedUrl);
+            // A publisher that gives two different items one guid: the second is keyed by its text too,
+            // so each alerts once instead of the second never alerting.
+            if (!fingerprintsByKey.TryAdd(item.Key, item.Fingerprint!) && fingerprintsByKey[item.Key] != item.Fingerprint)
+            {
+                item = item with { Key = ItemKeys.Hash($"dup|{item.Key}|{item.Fingerprint}") };
+            }
+
+            items.Add(item);
+        }
+
+        return new ParsedFeed(items, repairs, Ttl(feed));
     }
+
+    /// <summary>RSS &lt;ttl&gt;: minutes the publisher asks readers to wait between polls.</summary>
+    private static TimeSpan? Ttl(Feed feed) =>
+        feed.SpecificFeed is CodeHollow.FeedReader.Feeds.Rss20Feed { TTL: { } ttl }
+        && int.TryParse(ttl.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minutes)
+        && minutes is > 0 and <= 7 * 24 * 60
+            ? TimeSpan.FromMinutes(minutes)
+            : null;
 
     private static FeedItem ToFeedItem(string feedId, CodeHollow.FeedReader.FeedItem item, Uri feedUrl)
     {
@@ -64,7 +87,12 @@ public static class FeedParser
             summary = TextNormalizer.ToPlainText(item.Content, MaxSummaryLength);
         }
 
-        var link = ResolveLink(item.Link, feedUrl);
+        var link = ResolveLink(item.Link, BaseOf(item.SpecificItem?.Element, feedUrl));
+        // Atom: published, else updated (which every entry must have).
+        var dateText = item.SpecificItem is CodeHollow.FeedReader.Feeds.AtomFeedItem atom
+            ? NullIfBlank(atom.PublishedDateString) ?? NullIfBlank(atom.UpdatedDateString)
+            : NullIfBlank(item.PublishingDateString);
+        var published = FeedDates.Parse(dateText);
         return new FeedItem
         {
             FeedId = feedId,
@@ -72,12 +100,42 @@ public static class FeedParser
             Title = title,
             Summary = summary,
             Link = link,
-            Published = FeedDates.Parse(item.PublishingDateString),
+            Published = published,
+            Fingerprint = ItemKeys.Fingerprint(feedId, title, summary),
+            UnreadableDate = published is null && dateText is not null ? TextNormalizer.ToPlainText(dateText, 100) : null,
         };
     }
 
-    /// <summary>Absolute http(s) links only; relative ones are resolved against the feed. Anything else (javascript:, data:) is dropped.</summary>
-    private static string? ResolveLink(string? link, Uri feedUrl)
+    private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+
+    /// <summary>
+    /// The base a relative link resolves against: the feed's url, then every <c>xml:base</c> from the root
+    /// down to the item's link element, each resolved against the one above (RFC 3986, as Atom says).
+    /// </summary>
+    private static Uri BaseOf(System.Xml.Linq.XElement? item, Uri feedUrl)
+    {
+        if (item is null)
+        {
+            return feedUrl;
+        }
+
+        var link = item.Elements().FirstOrDefault(e => e.Name.LocalName == "link"
+            && (string?)e.Attribute("rel") is null or "alternate");
+        var result = feedUrl;
+        foreach (var element in (link ?? item).AncestorsAndSelf().Reverse())
+        {
+            if (element.Attribute(System.Xml.Linq.XNamespace.Xml + "base")?.Value is { } xmlBase
+                && Uri.TryCreate(result, xmlBase.Trim(), out var resolved))
+            {
+                result = resolved;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Absolute http(s) links only; relative ones are resolved against the base. Anything else (javascript:, data:, file:) is dropped.</summary>
+    private static string? ResolveLink(string? link, Uri baseUri)
     {
         if (string.IsNullOrWhiteSpace(link))
         {
@@ -85,11 +143,14 @@ public static class FeedParser
         }
 
         var resolved = Uri.TryCreate(link.Trim(), UriKind.Absolute, out var absolute) ? absolute
-            : !feedUrl.IsFile && Uri.TryCreate(feedUrl, link.Trim(), out var relative) ? relative
+            : !baseUri.IsFile && Uri.TryCreate(baseUri, link.Trim(), out var relative) ? relative
             : null;
         return resolved?.Scheme is "http" or "https" ? resolved.AbsoluteUri : null;
     }
 }
 
-/// <summary>A feed's items, and <see cref="Repairs"/>: what the lenient second pass mended, or null.</summary>
-public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs);
+/// <summary>
+/// A feed's items; <see cref="Repairs"/>: what the lenient second pass mended, or null; <see cref="Ttl"/>:
+/// the RSS &lt;ttl&gt;, a floor on the interval between polls.
+/// </summary>
+public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs, TimeSpan? Ttl = null);

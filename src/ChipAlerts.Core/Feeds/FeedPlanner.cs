@@ -5,24 +5,43 @@ using Microsoft.Extensions.Options;
 namespace ChipAlerts.Core.Feeds;
 
 /// <summary>
-/// Decides which feeds are due, and when a feed is next due after a poll: its interval after a success;
-/// after failures, exponential backoff (or the server's Retry-After, if longer), so a failing feed is
-/// retried later, never forgotten and never hammered.
+/// Decides which feeds are due, and when a feed is next due after a poll. After a success: the longest of
+/// the configured interval, the publisher's floor (<c>&lt;ttl&gt;</c>, <c>Cache-Control: max-age</c>) and an
+/// interval adapted to how often the feed publishes. After failures: exponential backoff up to a ceiling,
+/// or the server's Retry-After if longer. Every wait gets a little random jitter, so feeds configured
+/// alike do not all hit their servers in the same second. A failing feed is retried later, never
+/// forgotten and never hammered; a feed that answered 410 Gone is not polled until its url changes.
 /// </summary>
 public sealed class FeedPlanner(IOptions<FetchOptions> options)
 {
     private readonly FetchOptions options = options.Value;
 
     public IReadOnlyList<FeedConfig> Due(IEnumerable<FeedConfig> feeds, IReadOnlyDictionary<string, FeedState> states, DateTimeOffset now) =>
-        [.. feeds.Where(f => !states.TryGetValue(f.Id, out var state) || state.NextPollAt is null || state.NextPollAt <= now)];
+        [.. feeds.Where(f => !states.TryGetValue(f.Id, out var state) || (!IsGone(f, state) && (state.NextPollAt is null || state.NextPollAt <= now)))];
 
-    public DateTimeOffset NextPollAfterSuccess(FeedConfig feed, DateTimeOffset now) =>
-        now + (feed.Interval ?? TimeSpan.Zero);
+    /// <summary>The feed answered 410 Gone at the url the configuration still gives.</summary>
+    public static bool IsGone(FeedConfig feed, FeedState state) => state.GoneUrl is not null && state.GoneUrl == feed.Url;
+
+    /// <summary>The wait after a success, before jitter.</summary>
+    public TimeSpan IntervalAfterSuccess(FeedConfig feed, FeedState state)
+    {
+        var adaptive = state.AverageGap is { } gap
+            ? TimeSpan.FromTicks(Math.Clamp(gap.Ticks / 2, options.AdaptiveMinInterval.Ticks, options.AdaptiveMaxInterval.Ticks))
+            : TimeSpan.Zero;
+        return new[] { feed.Interval ?? TimeSpan.Zero, state.MinInterval ?? TimeSpan.Zero, adaptive }.Max();
+    }
+
+    public DateTimeOffset NextPollAfterSuccess(FeedConfig feed, FeedState state, DateTimeOffset now) =>
+        now + Jittered(IntervalAfterSuccess(feed, state));
 
     public DateTimeOffset NextPollAfterFailure(FeedConfig feed, int consecutiveFailures, TimeSpan? retryAfter, DateTimeOffset now)
     {
         var backoff = Backoff.Exponential(options.FailureBackoff, consecutiveFailures, options.MaxBackoff);
         var wait = new[] { backoff, feed.Interval ?? TimeSpan.Zero, retryAfter ?? TimeSpan.Zero }.Max();
-        return now + wait;
+        return now + Jittered(wait);
     }
+
+    /// <summary>Up to <see cref="FetchOptions.Jitter"/> more, never less: a floor the publisher asked for stays a floor.</summary>
+    private TimeSpan Jittered(TimeSpan wait) =>
+        wait + TimeSpan.FromTicks((long)(wait.Ticks * options.Jitter * Random.Shared.NextDouble()));
 }

@@ -19,8 +19,31 @@ public sealed class FetchOptions
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 8;
 
+    /// <summary>How many feeds of one host are fetched at once, so a cycle never hammers one publisher.</summary>
+    [Range(1, 64)]
+    public int MaxPerHost { get; set; } = 2;
+
     [Range(0, 10)]
     public int MaxRedirects { get; set; } = 5;
+
+    /// <summary>
+    /// Bounds on the interval adapted to a feed's publishing rate (half its average gap between items):
+    /// a feed that publishes hourly is polled about every 30 minutes, one that publishes weekly no more
+    /// than every <see cref="AdaptiveMaxInterval"/>. The configured interval and the publisher's floor still apply.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan AdaptiveMinInterval { get; set; } = TimeSpan.Zero;
+
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan AdaptiveMaxInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A random fraction of each wait added to it (0.1: up to 10 % more), so feeds do not poll in lockstep.</summary>
+    [Range(0.0, 1.0)]
+    public double Jitter { get; set; } = 0.1;
+
+    /// <summary>How long an item's fingerprint (feed, title and summary) keeps a copy under a new guid from alerting again; a feed's <c>fingerprintWindow</c> overrides it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan FingerprintWindow { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The base of the backoff after consecutive failures (doubling, capped at <see cref="MaxBackoff"/>).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]

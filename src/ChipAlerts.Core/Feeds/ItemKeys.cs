@@ -50,6 +50,16 @@ public static class ItemKeys
         return builder.Uri.AbsoluteUri;
     }
 
+    /// <summary>
+    /// The feed, the title and the summary, case and whitespace folded: the same story under a rotated guid
+    /// or a changed tracking link has the same fingerprint.
+    /// </summary>
+    public static string Fingerprint(string feedId, string title, string summary) =>
+        Hash($"fp|{feedId}|{Fold(title)}|{Fold(summary)}");
+
+    private static string Fold(string text) =>
+        string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+
     public static string Hash(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
 }

@@ -35,10 +35,37 @@ public sealed partial class AlertPipeline(
         var due = allFeeds ? config.Config.Feeds : planner.Due(config.Config.Feeds, states, time.GetUtcNow());
 
         var outcomes = new FeedOutcome[due.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, due.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = fetchOptions.Value.MaxConcurrency, CancellationToken = cancellationToken },
-            async (i, token) => outcomes[i] = await PollFeedAsync(due[i], states.GetValueOrDefault(due[i].Id), token));
+        // At most MaxConcurrency feeds at once, and at most MaxPerHost of them from one host.
+        var hosts = due.Select(f => config.ResolveFeedUrl(f).IsFile ? "" : config.ResolveFeedUrl(f).IdnHost)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(h => h, _ => new SemaphoreSlim(fetchOptions.Value.MaxPerHost), StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, due.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = fetchOptions.Value.MaxConcurrency, CancellationToken = cancellationToken },
+                async (i, token) =>
+                {
+                    var url = config.ResolveFeedUrl(due[i]);
+                    var host = hosts[url.IsFile ? "" : url.IdnHost];
+                    await host.WaitAsync(token);
+                    try
+                    {
+                        outcomes[i] = await PollFeedAsync(due[i], states.GetValueOrDefault(due[i].Id), token);
+                    }
+                    finally
+                    {
+                        host.Release();
+                    }
+                });
+        }
+        finally
+        {
+            foreach (var semaphore in hosts.Values)
+            {
+                semaphore.Dispose();
+            }
+        }
 
         var delivery = await dispatcher.DeliverDueAsync(cancellationToken);
         var counts = await outbox.CountAsync(cancellationToken);
@@ -84,24 +111,37 @@ public sealed partial class AlertPipeline(
     public async Task<FeedOutcome> PollFeedAsync(FeedConfig feed, FeedState? state, CancellationToken cancellationToken)
     {
         state ??= new FeedState { FeedId = feed.Id };
-        var url = config.ResolveFeedUrl(feed);
+        var url = PollUrl(feed, state);
         try
         {
             var fetched = await fetcher.FetchAsync(url, state.ETag, state.LastModified, cancellationToken);
             var now = time.GetUtcNow();
+            if (fetched.MovedTo is { } moved)
+            {
+                LogFeedMoved(feed.Id, moved);
+                state = state with { MovedFrom = feed.Url, MovedTo = moved.AbsoluteUri, ETag = null, LastModified = null };
+            }
+
             if (fetched.NotModified)
             {
-                await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, now, 0), cancellationToken);
+                await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, null, [], now), cancellationToken);
                 return new FeedOutcome { FeedId = feed.Id, NotModified = true };
             }
 
-            var (items, repairs) = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, url);
-            if (repairs is not null)
+            var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, url);
+            if (parsed.Repairs is not null)
             {
-                logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, repairs);
+                logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, parsed.Repairs);
             }
 
-            var fresh = await ledger.FilterNewAsync(items, cancellationToken);
+            var items = parsed.Items;
+            if (items.FirstOrDefault(i => i.UnreadableDate is not null) is { } undated)
+            {
+                LogUnreadableDates(feed.Id, items.Count(i => i.UnreadableDate is not null), undated.UnreadableDate!);
+                items = [.. items.Select(i => i.UnreadableDate is null ? i : i with { Published = now })];
+            }
+
+            var fresh = await ledger.FilterNewAsync(items, now, feed.FingerprintWindow ?? fetchOptions.Value.FingerprintWindow, cancellationToken);
 
             var alerts = new List<Alert>();
             var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -121,14 +161,15 @@ public sealed partial class AlertPipeline(
             // ignores: nothing is lost and nothing is sent twice.
             var stored = await outbox.AddAsync(alerts, cancellationToken);
             await ledger.MarkSeenAsync(fresh, now, cancellationToken);
-            await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, now, fresh.Count), cancellationToken);
+            await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, parsed with { Items = items }, fresh, now), cancellationToken);
             return new FeedOutcome
             {
                 FeedId = feed.Id,
                 NewItems = fresh.Count,
                 MatchesPerList = matchesPerList,
                 NewAlertIds = stored,
-                Repairs = repairs,
+                Repairs = parsed.Repairs,
+                UnreadableDates = items.Count(i => i.UnreadableDate is not null),
             };
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -145,24 +186,45 @@ public sealed partial class AlertPipeline(
                 LastErrorCode = failure.Code,
                 LastError = failure.Message,
                 ConsecutiveFailures = failures,
+                GoneUrl = failure.Code == "gone" ? feed.Url : state.GoneUrl,
             }, cancellationToken);
             LogFeedFailed(feed.Id, url, failure.Code, failure.Message);
             return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message };
         }
     }
 
-    private FeedState Succeeded(FeedState state, FeedConfig feed, FetchResult fetched, DateTimeOffset now, int newItems) => state with
+    /// <summary>The configured url, or where it permanently moved while the configuration still gives the old one.</summary>
+    public Uri PollUrl(FeedConfig feed, FeedState state) =>
+        state.MovedTo is not null && state.MovedFrom == feed.Url ? new Uri(state.MovedTo) : config.ResolveFeedUrl(feed);
+
+    private FeedState Succeeded(FeedState state, FeedConfig feed, FetchResult fetched, ParsedFeed? parsed, IReadOnlyList<FeedItem> fresh, DateTimeOffset now)
     {
-        ETag = fetched.ETag,
-        LastModified = fetched.LastModified,
-        LastPolledAt = now,
-        NextPollAt = planner.NextPollAfterSuccess(feed, now),
-        LastSuccessAt = now,
-        LastErrorCode = null,
-        LastError = null,
-        ConsecutiveFailures = 0,
-        ItemsSeen = state.ItemsSeen + newItems,
-    };
+        var dates = parsed?.Items.Select(i => i.Published).OfType<DateTimeOffset>().Order().ToList() ?? [];
+        var newest = dates.Count > 0 ? dates[^1] : fresh.Count > 0 ? now : (DateTimeOffset?)null;
+        var floors = new[] { parsed?.Ttl, fetched.MaxAge }.OfType<TimeSpan>().ToList();
+        var updated = state with
+        {
+            ETag = fetched.ETag,
+            LastModified = fetched.LastModified,
+            LastPolledAt = now,
+            LastSuccessAt = now,
+            LastErrorCode = null,
+            LastError = null,
+            ConsecutiveFailures = 0,
+            ItemsSeen = state.ItemsSeen + fresh.Count,
+            GoneUrl = null,
+            MinInterval = floors.Count > 0 ? floors.Max() : parsed is null ? state.MinInterval : null,
+            AverageGap = dates.Count >= 2 ? (dates[^1] - dates[0]) / (dates.Count - 1) : state.AverageGap,
+            LastPublishedAt = newest > state.LastPublishedAt || state.LastPublishedAt is null ? newest : state.LastPublishedAt,
+        };
+        return updated with { NextPollAt = planner.NextPollAfterSuccess(feed, updated, now) };
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId} moved permanently to {NewUrl}; polling it there from now on. Put the new url in the configuration to make the move permanent.")]
+    private partial void LogFeedMoved(string feedId, Uri newUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId}: {Count} item(s) have dates that cannot be read (such as '{Example}'); they are dated when first seen instead.")]
+    private partial void LogUnreadableDates(string feedId, int count, string example);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId} ({FeedUrl}) failed: {ErrorCode}: {Error}")]
     private partial void LogFeedFailed(string feedId, Uri feedUrl, string errorCode, string error);

@@ -15,6 +15,9 @@ public sealed record FeedOutcome
     /// <summary>Set when the feed was not well-formed and the lenient second pass mended it: what it mended.</summary>
     public string? Repairs { get; init; }
 
+    /// <summary>Items whose date could not be read, dated when first seen instead.</summary>
+    public int UnreadableDates { get; init; }
+
     public string? ErrorCode { get; init; }
     public string? Error { get; init; }
 

@@ -48,13 +48,23 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         AddColumnIfMissing(connection, "alerts", "claimed_until", "INTEGER");
         AddColumnIfMissing(connection, "alerts", "digest", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing(connection, "items", "summary", "TEXT NOT NULL DEFAULT ''");
+        AddColumnIfMissing(connection, "items", "fingerprint", "TEXT");
+        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0"])
+        {
+            AddColumnIfMissing(connection, "feeds", column[..column.IndexOf(' ', StringComparison.Ordinal)], column[(column.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+        }
+
+        Execute(connection, "CREATE INDEX IF NOT EXISTS items_fingerprint ON items (feed_id, fingerprint, first_seen_at)");
         Execute(connection, "CREATE INDEX IF NOT EXISTS items_seen ON items (first_seen_at)");
     }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        await using var command = Command(connection, "SELECT feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen FROM feeds");
+        await using var command = Command(connection, """
+            SELECT feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported FROM feeds
+            """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var states = new Dictionary<string, FeedState>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -71,6 +81,13 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
                 LastError = NullableString(reader, 7),
                 ConsecutiveFailures = reader.GetInt32(8),
                 ItemsSeen = reader.GetInt64(9),
+                MovedFrom = NullableString(reader, 10),
+                MovedTo = NullableString(reader, 11),
+                GoneUrl = NullableString(reader, 12),
+                MinInterval = reader.IsDBNull(13) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(13)),
+                AverageGap = reader.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(14)),
+                LastPublishedAt = NullableInstant(reader, 15),
+                FailureReported = reader.GetInt64(16) != 0,
             };
             states[state.FeedId] = state;
         }
@@ -82,46 +99,73 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            INSERT INTO feeds (feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen)
-            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen)
+            INSERT INTO feeds (feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported)
+            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen, $movedFrom, $movedTo, $gone, $minInterval, $gap, $published, $reported)
             ON CONFLICT (feed_id) DO UPDATE SET etag = $etag, last_modified = $lm, last_polled_at = $polled, next_poll_at = $next,
-                last_success_at = $success, last_error_code = $code, last_error = $error, consecutive_failures = $failures, items_seen = $seen
+                last_success_at = $success, last_error_code = $code, last_error = $error, consecutive_failures = $failures, items_seen = $seen,
+                moved_from = $movedFrom, moved_to = $movedTo, gone_url = $gone, min_interval_ms = $minInterval, average_gap_ms = $gap,
+                last_published_at = $published, failure_reported = $reported
             """,
             ("$id", state.FeedId), ("$etag", state.ETag), ("$lm", state.LastModified), ("$polled", Millis(state.LastPolledAt)),
             ("$next", Millis(state.NextPollAt)), ("$success", Millis(state.LastSuccessAt)), ("$code", state.LastErrorCode),
-            ("$error", state.LastError), ("$failures", state.ConsecutiveFailures), ("$seen", state.ItemsSeen));
+            ("$error", state.LastError), ("$failures", state.ConsecutiveFailures), ("$seen", state.ItemsSeen),
+            ("$movedFrom", state.MovedFrom), ("$movedTo", state.MovedTo), ("$gone", state.GoneUrl),
+            ("$minInterval", (long?)state.MinInterval?.TotalMilliseconds), ("$gap", (long?)state.AverageGap?.TotalMilliseconds),
+            ("$published", Millis(state.LastPublishedAt)), ("$reported", state.FailureReported ? 1 : 0));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, DateTimeOffset now, TimeSpan fingerprintWindow, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        await using var command = Command(connection, "SELECT 1 FROM items WHERE item_key = $key");
-        var key = command.Parameters.Add("$key", SqliteType.Text);
+        await using var byKey = Command(connection, "SELECT 1 FROM items WHERE item_key = $key");
+        await using var byFingerprint = Command(connection, "SELECT 1 FROM items WHERE feed_id = $feed AND fingerprint = $fp AND first_seen_at >= $since LIMIT 1");
         var fresh = new List<FeedItem>();
+        var rotated = new List<FeedItem>();
         var inThisBatch = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            key.Value = item.Key;
-            if (inThisBatch.Add(item.Key) && await command.ExecuteScalarAsync(cancellationToken) is null)
+            SetParameters(byKey, ("$key", item.Key));
+            if (!inThisBatch.Add(item.Key) || await byKey.ExecuteScalarAsync(cancellationToken) is not null)
             {
-                fresh.Add(item);
+                continue;
             }
+
+            SetParameters(byFingerprint, ("$feed", item.FeedId), ("$fp", item.Fingerprint), ("$since", Millis(now - fingerprintWindow)));
+            if (item.Fingerprint is not null && fingerprintWindow > TimeSpan.Zero && (!inThisBatch.Add($"fp|{item.FeedId}|{item.Fingerprint}") || await byFingerprint.ExecuteScalarAsync(cancellationToken) is not null))
+            {
+                rotated.Add(item);
+                continue;
+            }
+
+            fresh.Add(item);
         }
 
+        await MarkSeenAsync(rotated, now, connection, cancellationToken);
         return fresh;
     }
 
     public async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken)
     {
         await using var connection = Open();
+        await MarkSeenAsync(items, seenAt, connection, cancellationToken);
+    }
+
+    private static async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
         await using var transaction = connection.BeginTransaction();
-        await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, summary, link, published_at, first_seen_at) VALUES ($key, $feed, $title, $summary, $link, $published, $seen)");
+        await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, summary, link, published_at, first_seen_at, fingerprint) VALUES ($key, $feed, $title, $summary, $link, $published, $seen, $fp)");
         command.Transaction = transaction;
         foreach (var item in items)
         {
             SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$summary", item.Summary), ("$link", item.Link),
-                ("$published", Millis(item.Published)), ("$seen", Millis(seenAt)));
+                ("$published", Millis(item.Published)), ("$seen", Millis(seenAt)), ("$fp", item.Fingerprint));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

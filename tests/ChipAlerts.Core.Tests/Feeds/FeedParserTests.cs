@@ -49,6 +49,51 @@ public sealed class FeedParserTests
     }
 
     [Fact]
+    public void Parse_AtomRelativeLinks_ResolveAgainstXmlBase_AndUnsafeSchemesAreNeverLinks()
+    {
+        var items = ParseFixture("atom-xml-base.xml");
+
+        Assert.Equal(
+            ["https://news.example.org/semis/2026/rapidus.html", "https://news.example.org/archive/micron.html", null, null, null],
+            items.Select(i => i.Link));
+    }
+
+    [Fact]
+    public void Parse_AtomRelativeLinkWithoutXmlBase_ResolvesAgainstTheFeedUrl()
+    {
+        Assert.Equal("https://wire.example.com/stories/1.html", Assert.Single(ParseFixture("atom-no-base.xml")).Link);
+    }
+
+    [Fact]
+    public void Parse_AtomWithoutPublished_UsesUpdated()
+    {
+        var items = ParseFixture("atom-xml-base.xml");
+
+        Assert.Equal(new DateTimeOffset(2026, 5, 26, 0, 0, 0, TimeSpan.Zero), items[0].Published); // updated, 09:00 JST
+        Assert.Equal(new DateTimeOffset(2026, 5, 25, 10, 0, 0, TimeSpan.Zero), items[1].Published); // published wins
+    }
+
+    [Fact]
+    public void Parse_TwoItemsShareAGuid_EachGetsItsOwnKey()
+    {
+        var body = Encoding.UTF8.GetBytes("""<rss version="2.0"><channel><title>t</title><item><title>a</title><guid>7</guid></item><item><title>b</title><guid> 7 </guid></item><item><title>a</title><guid>7</guid></item></channel></rss>""");
+
+        var items = FeedParser.Parse("test", body, null, FeedUrl);
+
+        Assert.Equal(items[0].Key, items[2].Key); // the same item twice is one item
+        Assert.NotEqual(items[0].Key, items[1].Key);
+        Assert.Equal(ItemKeys.Hash("guid|test|7"), items[0].Key);
+    }
+
+    [Fact]
+    public void Parse_Rss_Ttl_IsReturned()
+    {
+        var body = Encoding.UTF8.GetBytes("""<rss version="2.0"><channel><title>t</title><ttl> 90 </ttl></channel></rss>""");
+
+        Assert.Equal(TimeSpan.FromMinutes(90), FeedParser.ParseFeed("test", body, null, FeedUrl).Ttl);
+    }
+
+    [Fact]
     public void Parse_Atom_UsesPublishedAndDecodesHtml()
     {
         var items = ParseFixture("atom.xml");

@@ -21,9 +21,27 @@ public abstract class StoreContractTests<TStore>
         var b = Alerts.Item("b");
         await Open().MarkSeenAsync([a], Now, default);
 
-        var fresh = await Open().FilterNewAsync([a, b, b], default);
+        var fresh = await Open().FilterNewAsync([a, b, b], Now, TimeSpan.Zero, default);
 
         Assert.Equal([b], fresh);
+    }
+
+    [Fact]
+    public async Task Ledger_SameTextUnderANewKey_IsNotNewWithinTheWindowOfItsFeed()
+    {
+        var window = TimeSpan.FromDays(7);
+        var original = Alerts.Item("a") with { Fingerprint = "fp-1" };
+        await Open().MarkSeenAsync([original], Now, default);
+
+        var rotated = original with { Key = "a-rotated" };
+        var otherFeed = original with { Key = "a-elsewhere", FeedId = "other" };
+        var twiceInOneBatch = Alerts.Item("c") with { Fingerprint = "fp-2" };
+
+        Assert.Equal([otherFeed, twiceInOneBatch], await Open().FilterNewAsync([rotated, otherFeed, twiceInOneBatch, twiceInOneBatch with { Key = "c2" }], Now.AddDays(6), window, default));
+        // The rotated copy was recorded when it was seen, so the window slides while the publisher keeps the item.
+        Assert.Empty(await Open().FilterNewAsync([original with { Key = "a-rotated-again" }], Now.AddDays(12), window, default));
+        Assert.Equal(["a-late"], (await Open().FilterNewAsync([original with { Key = "a-late" }], Now.AddDays(20), window, default)).Select(i => i.Key));
+        Assert.Equal(["a-unwindowed"], (await Open().FilterNewAsync([original with { Key = "a-unwindowed" }], Now.AddDays(6), TimeSpan.Zero, default)).Select(i => i.Key));
     }
 
     [Fact]
@@ -201,6 +219,13 @@ public abstract class StoreContractTests<TStore>
             LastError = "slow",
             ConsecutiveFailures = 2,
             ItemsSeen = 42,
+            MovedFrom = "https://old.example.com/rss",
+            MovedTo = "https://new.example.com/rss",
+            GoneUrl = "https://gone.example.com/rss",
+            MinInterval = TimeSpan.FromMinutes(60),
+            AverageGap = TimeSpan.FromHours(3),
+            LastPublishedAt = Now.AddHours(-1),
+            FailureReported = true,
         };
         await Open().SaveFeedStateAsync(state, default);
         await Open().SaveFeedStateAsync(state with { ItemsSeen = 43 }, default);

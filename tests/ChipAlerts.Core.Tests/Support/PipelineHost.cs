@@ -36,6 +36,7 @@ public sealed class PipelineHost : IDisposable
         ["ChipAlerts:Fetch:Timeout"] = "00:00:02",
         ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true", // the test servers are on 127.0.0.1
         ["ChipAlerts:Fetch:MaxBytes"] = "1048576",
+        ["ChipAlerts:Fetch:Jitter"] = "0", // exact poll times; FeedPlannerTests covers jitter
         ["ChipAlerts:Delivery:WebhookTimeout"] = "00:00:02",
     };
 
