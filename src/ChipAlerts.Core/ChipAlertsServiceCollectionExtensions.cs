@@ -33,6 +33,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton(sp => new WatchListMatcher(sp.GetRequiredService<LoadedConfig>().Config.WatchLists));
         services.AddSingleton(sp => new AlertRouter(sp.GetRequiredService<LoadedConfig>().Config.Subscribers));
         services.AddSingleton<FeedPlanner>();
+        services.AddSingleton<OperatorAlerts>();
         services.AddSingleton<FeedFetcher>();
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<AlertDispatcher>();

@@ -19,6 +19,9 @@ public sealed record ChipAlertsConfig
     public List<SubscriberConfig> Subscribers { get; init; } = [];
     public EmailConfig? Email { get; init; }
 
+    /// <summary>Optional: where to tell whoever runs ChipAlerts that a feed keeps failing, and that it recovered.</summary>
+    public OperatorConfig? Operator { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 }
@@ -66,6 +69,20 @@ public sealed record FieldWeights
 {
     public int Title { get; init; } = 3;
     public int Summary { get; init; } = 1;
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+public sealed record OperatorConfig
+{
+    /// <summary>The subscriber id operator alerts carry; no configured subscriber can have it (ids have no '~').</summary>
+    public const string SubscriberId = "~operator";
+
+    public List<ChannelConfig> Channels { get; init; } = [];
+
+    /// <summary>Consecutive failures of one feed before the operator is told (once, and again when it recovers).</summary>
+    public int FailuresBeforeAlert { get; init; } = 3;
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }

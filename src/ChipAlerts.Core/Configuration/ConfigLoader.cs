@@ -12,6 +12,12 @@ public sealed record LoadedConfig(ChipAlertsConfig Config, string BaseDirectory)
 {
     /// <summary>Resolves a feed's url: http(s) as is; file: URIs and relative paths against the config file.</summary>
     public Uri ResolveFeedUrl(FeedConfig feed) => ConfigLoader.ResolveUrl(feed.Url, BaseDirectory)!;
+
+    /// <summary>The channels of a subscriber, or of the operator (<see cref="OperatorConfig.SubscriberId"/>).</summary>
+    public IReadOnlyList<ChannelConfig> ChannelsOf(string subscriberId) =>
+        subscriberId == OperatorConfig.SubscriberId
+            ? Config.Operator?.Channels ?? []
+            : Config.Subscribers.FirstOrDefault(s => s.Id == subscriberId)?.Channels ?? [];
 }
 
 /// <summary>
@@ -68,7 +74,7 @@ public static partial class ConfigLoader
         var errors = new List<ConfigError>();
         void Error(string path, string message) => errors.Add(new(path, message));
 
-        ReportUnknown("", config.Unknown, ["$schema", "pollSchedule", "feeds", "watchLists", "subscribers", "email"], errors);
+        ReportUnknown("", config.Unknown, ["$schema", "pollSchedule", "feeds", "watchLists", "subscribers", "email", "operator"], errors);
 
         if (!TryParseCron(config.PollSchedule, out _))
         {
@@ -187,6 +193,25 @@ public static partial class ConfigLoader
             for (var j = 0; j < subscriber.Channels.Count; j++)
             {
                 needsEmail |= CheckChannel($"{at}.channels[{j}]", subscriber.Channels[j], settings, errors);
+            }
+        }
+
+        if (config.Operator is { } ops)
+        {
+            ReportUnknown("operator", ops.Unknown, ["channels", "failuresBeforeAlert"], errors);
+            if (ops.Channels.Count == 0)
+            {
+                Error("operator.channels", "empty: add the channel that tells you a feed keeps failing, e.g. { \"type\": \"email\", \"to\": \"ops@example.com\" }.");
+            }
+
+            for (var j = 0; j < ops.Channels.Count; j++)
+            {
+                needsEmail |= CheckChannel($"operator.channels[{j}]", ops.Channels[j], settings, errors);
+            }
+
+            if (ops.FailuresBeforeAlert < 1)
+            {
+                Error("operator.failuresBeforeAlert", "must be 1 or more: how many failures in a row of one feed before you are told.");
             }
         }
 

@@ -9,9 +9,13 @@ public sealed record WatchListMatch
     /// <summary>Each distinct term found adds its field's weight (title 3, summary 1 by default).</summary>
     public int Score { get; init; }
 
-    /// <summary>"Rapidus in title; export controls in summary": what the text says, where.</summary>
-    public string Explain() =>
-        string.Join("; ", Evidence.Select(e => $"{e.Matched} in {e.Field}").Distinct());
+    /// <summary>Why, where there is no text evidence: an operator alert says what happened to the feed.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>"Rapidus in title; export controls in summary": what the text says, where (or the <see cref="Reason"/>).</summary>
+    public string Explain() => Evidence.Count == 0 && Reason is not null
+        ? Reason
+        : string.Join("; ", Evidence.Select(e => $"{e.Matched} in {e.Field}").Distinct());
 }
 
 /// <summary>

@@ -19,6 +19,7 @@ public sealed partial class AlertPipeline(
     FeedFetcher fetcher,
     WatchListMatcher matcher,
     AlertRouter router,
+    OperatorAlerts operatorAlerts,
     IFeedStateStore feedStates,
     IItemLedger ledger,
     IOutbox outbox,
@@ -122,8 +123,10 @@ public sealed partial class AlertPipeline(
                 state = state with { MovedFrom = feed.Url, MovedTo = moved.AbsoluteUri, ETag = null, LastModified = null };
             }
 
+            var recovered = operatorAlerts.AfterSuccess(feed, state, now);
             if (fetched.NotModified)
             {
+                await outbox.AddAsync(recovered, cancellationToken);
                 await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, null, [], now), cancellationToken);
                 return new FeedOutcome { FeedId = feed.Id, NotModified = true };
             }
@@ -143,7 +146,7 @@ public sealed partial class AlertPipeline(
 
             var fresh = await ledger.FilterNewAsync(items, now, feed.FingerprintWindow ?? fetchOptions.Value.FingerprintWindow, cancellationToken);
 
-            var alerts = new List<Alert>();
+            var alerts = new List<Alert>(recovered);
             var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
             foreach (var item in fresh)
             {
@@ -179,7 +182,7 @@ public sealed partial class AlertPipeline(
             var failure = e as FeedException ?? new FeedException("unexpected", $"{e.GetType().Name}: {e.Message}", inner: e);
             var now = time.GetUtcNow();
             var failures = state.ConsecutiveFailures + 1;
-            await feedStates.SaveFeedStateAsync(state with
+            var failed = state with
             {
                 LastPolledAt = now,
                 NextPollAt = planner.NextPollAfterFailure(feed, failures, failure.RetryAfter, now),
@@ -187,8 +190,17 @@ public sealed partial class AlertPipeline(
                 LastError = failure.Message,
                 ConsecutiveFailures = failures,
                 GoneUrl = failure.Code == "gone" ? feed.Url : state.GoneUrl,
-            }, cancellationToken);
+            };
             LogFeedFailed(feed.Id, url, failure.Code, failure.Message);
+            // Stored before the state says they were, so a crash in between tells the operator again
+            // under the same AlertId, which the outbox ignores.
+            if (operatorAlerts.AfterFailure(feed, state, failed, now) is { Count: > 0 } notices)
+            {
+                await outbox.AddAsync(notices, cancellationToken);
+                failed = failed with { FailureReported = true };
+            }
+
+            await feedStates.SaveFeedStateAsync(failed, cancellationToken);
             return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message };
         }
     }
@@ -211,6 +223,7 @@ public sealed partial class AlertPipeline(
             LastErrorCode = null,
             LastError = null,
             ConsecutiveFailures = 0,
+            FailureReported = false,
             ItemsSeen = state.ItemsSeen + fresh.Count,
             GoneUrl = null,
             MinInterval = floors.Count > 0 ? floors.Max() : parsed is null ? state.MinInterval : null,

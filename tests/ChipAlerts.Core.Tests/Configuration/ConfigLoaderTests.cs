@@ -75,6 +75,28 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_BadOperatorSection_IsNamed()
+    {
+        var errors = Errors("""
+            {
+              "feeds": [ { "id": "a", "url": "https://a.example.com/rss", "fingerprintWindow": "-1.00:00:00" } ],
+              "watchLists": [ { "name": "AI", "query": "=AI" } ],
+              "subscribers": [],
+              "operator": { "channels": [ { "type": "email", "to": "ops" } ], "failuresBeforeAlert": 0, "pager": true }
+            }
+            """);
+
+        Assert.Equal(
+        [
+            "feeds[0].fingerprintWindow: must be zero or positive, e.g. \"7.00:00:00\"; zero turns fingerprints off for this feed.",
+            "operator.pager: unknown field; known fields here: channels, failuresBeforeAlert.",
+            "operator.channels[0].to: 'ops' is not an email address; write it as \"name@example.com\".",
+            "operator.failuresBeforeAlert: must be 1 or more: how many failures in a row of one feed before you are told.",
+            "email: missing: a subscriber has an email channel, so add \"email\": { \"from\": \"ChipAlerts <alerts@example.com>\" }.",
+        ], errors);
+    }
+
+    [Fact]
     public void Load_BadWeights_AreNamed()
     {
         var errors = Errors("""

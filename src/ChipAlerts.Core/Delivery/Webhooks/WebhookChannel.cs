@@ -42,8 +42,7 @@ public sealed class WebhookChannel(
     /// <summary>Posts <paramref name="body"/> to the webhook of <paramref name="alert"/>'s subscriber and channel, with <paramref name="id"/> as webhook-id.</summary>
     private async Task<DeliveryResult> PostAsync(Alert alert, string id, byte[] body, CancellationToken cancellationToken)
     {
-        var channel = config.Config.Subscribers
-            .FirstOrDefault(s => s.Id == alert.SubscriberId)?.Channels
+        var channel = config.ChannelsOf(alert.SubscriberId)
             .FirstOrDefault(c => c.Type == Type && c.UrlSetting == alert.Channel.Target);
         if (channel is null || settings[alert.Channel.Target] is not { Length: > 0 } urlText)
         {
