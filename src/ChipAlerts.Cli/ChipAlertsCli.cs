@@ -13,6 +13,13 @@ public static class ChipAlertsCli
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
     {
         args = [.. args.Select(a => a == "-" ? StandardInput : a)];
+        // "feeds" alone means "feeds list". Spectre's branch default command drops the options given to it
+        // (spectreconsole/spectre.console#1588), so the subcommand is named here instead.
+        if (args is ["feeds", ..] && (args.Length == 1 || args[1].StartsWith('-')) && !args.Contains("--help") && !args.Contains("-h"))
+        {
+            args = ["feeds", "list", .. args[1..]];
+        }
+
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -30,6 +37,20 @@ public static class ChipAlertsCli
             config.AddCommand<PreviewCommand>("preview")
                 .WithDescription("Run one watch-list over the items seen recently and show what it would have alerted on.")
                 .WithExample("preview", "--list", "Micron", "--days", "30");
+            config.AddBranch<CommonSettings>("feeds", feeds =>
+            {
+                feeds.SetDescription("Every feed's health (status, last success, next poll, error); import, export and add feeds.");
+                feeds.AddCommand<FeedsListCommand>("list")
+                    .WithDescription("Every feed's health: status, last success, next poll, error (the same as 'feeds' alone).");
+                feeds.AddCommand<FeedsImportCommand>("import")
+                    .WithDescription("Add the feeds of an OPML file (as feed readers export it) to the configuration.")
+                    .WithExample("feeds", "import", "subscriptions.opml");
+                feeds.AddCommand<FeedsExportCommand>("export")
+                    .WithDescription("Write the configured feeds as OPML 2.0.");
+                feeds.AddCommand<FeedsAddCommand>("add")
+                    .WithDescription("Add a feed by its url, or by a web page that announces it.")
+                    .WithExample("feeds", "add", "https://www.example.com/news/");
+            });
             config.AddCommand<CheckCommand>("check")
                 .WithDescription("Validate the configuration and say what it holds.");
         });

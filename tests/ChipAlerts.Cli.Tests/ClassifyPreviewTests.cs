@@ -104,7 +104,7 @@ public sealed class ClassifyUrlTests
     [Fact]
     public async Task Classify_Url_FetchesTheFeedAndPrintsATable()
     {
-        using var server = OneFileServer.Start(await File.ReadAllBytesAsync(Path.Combine(TestPaths.Samples, "feeds", "policy-desk.atom")), "application/atom+xml");
+        using var server = PlainHttpServer.Start(await File.ReadAllBytesAsync(Path.Combine(TestPaths.Samples, "feeds", "policy-desk.atom")), "application/atom+xml");
         var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__AllowPrivateNetworks", "true", "classify", server.Url + "feed", "--config", Config);
 
         Assert.Equal(0, result.ExitCode);
@@ -116,7 +116,7 @@ public sealed class ClassifyUrlTests
     [Fact]
     public async Task Classify_LoopbackUrl_IsRefusedByDefault()
     {
-        using var server = OneFileServer.Start([], "application/atom+xml");
+        using var server = PlainHttpServer.Start([], "application/atom+xml");
 
         var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
 

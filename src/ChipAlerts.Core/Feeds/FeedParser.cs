@@ -67,7 +67,7 @@ public static class FeedParser
             items.Add(item);
         }
 
-        return new ParsedFeed(items, repairs, Ttl(feed));
+        return new ParsedFeed(items, repairs, Ttl(feed)) { Title = TextNormalizer.ToPlainText(feed.Title, MaxTitleLength) };
     }
 
     /// <summary>RSS &lt;ttl&gt;: minutes the publisher asks readers to wait between polls.</summary>
@@ -153,4 +153,8 @@ public static class FeedParser
 /// A feed's items; <see cref="Repairs"/>: what the lenient second pass mended, or null; <see cref="Ttl"/>:
 /// the RSS &lt;ttl&gt;, a floor on the interval between polls.
 /// </summary>
-public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs, TimeSpan? Ttl = null);
+public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs, TimeSpan? Ttl = null)
+{
+    /// <summary>The feed's own title, as plain text.</summary>
+    public string Title { get; init; } = "";
+}

@@ -83,7 +83,7 @@ public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStat
             LastError = state.LastError,
             ConsecutiveFailures = state.ConsecutiveFailures,
             ItemsSeen = state.ItemsSeen,
-            ItemsPerDay = state.ItemsPerDay is { } perDay ? Math.Round(perDay, 1) : null,
+            ItemsPerDay = state.ItemsPerDay is { } perDay ? Math.Round(perDay, 2) : null,
             LastPublishedAt = state.LastPublishedAt,
             Stale = stale,
         };
