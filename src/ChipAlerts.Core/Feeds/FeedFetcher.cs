@@ -243,6 +243,6 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         ConnectTimeout = options.Timeout,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         UseProxy = false, // the guard must see the feed's own address, not a proxy's
-        ConnectCallback = (context, cancellationToken) => NetworkGuard.ConnectAsync(context.DnsEndPoint, options.AllowPrivateNetworks, cancellationToken),
+        ConnectCallback = (context, cancellationToken) => NetworkGuard.ConnectAsync(context.DnsEndPoint, options.AllowPrivateNetworks, options.AllowedPrivateHosts, cancellationToken),
     };
 }

@@ -60,6 +60,13 @@ public sealed class FetchOptions
     public bool AllowPrivateNetworks { get; set; }
 
     /// <summary>
+    /// Host names (as written in feed urls) that may resolve to private addresses while every other host
+    /// may not: an intranet feed server without opening the whole private network. Redirects to any other
+    /// host are still judged by their addresses.
+    /// </summary>
+    public List<string> AllowedPrivateHosts { get; set; } = [];
+
+    /// <summary>
     /// Where a publisher can reach whoever runs this deployment (a web page or mailto:), sent in every
     /// request's User-Agent so that a publisher who sees trouble writes instead of banning.
     /// </summary>

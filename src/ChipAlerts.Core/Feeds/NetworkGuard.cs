@@ -56,14 +56,19 @@ public static class NetworkGuard
         return true;
     }
 
-    /// <summary>The feed client's connect step: resolve, refuse unless every address is public (or private networks are allowed), connect.</summary>
-    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, bool allowPrivateNetworks, CancellationToken cancellationToken)
+    /// <summary>
+    /// The feed client's connect step: resolve, refuse unless every address is public (or private networks
+    /// are allowed, or the host is one of the <paramref name="allowedPrivateHosts"/>), connect.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, bool allowPrivateNetworks, IReadOnlyCollection<string> allowedPrivateHosts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(allowedPrivateHosts);
         var addresses = IPAddress.TryParse(endpoint.Host, out var literal)
             ? [literal]
             : await Dns.GetHostAddressesAsync(endpoint.Host, cancellationToken);
-        if (!allowPrivateNetworks && Array.Find(addresses, a => !IsPublic(a)) is { } blocked)
+        var allowed = allowPrivateNetworks || allowedPrivateHosts.Contains(endpoint.Host, StringComparer.OrdinalIgnoreCase);
+        if (!allowed && Array.Find(addresses, a => !IsPublic(a)) is { } blocked)
         {
             throw new BlockedAddressException(endpoint.Host, blocked);
         }
@@ -84,7 +89,7 @@ public static class NetworkGuard
 
 /// <summary>A connection the <see cref="NetworkGuard"/> refused, before any byte was sent.</summary>
 public sealed class BlockedAddressException(string host, IPAddress address)
-    : Exception($"{host} resolves to {address}, which is not a public internet address; set ChipAlerts:Fetch:AllowPrivateNetworks to true to poll feeds on private networks.")
+    : Exception($"{host} resolves to {address}, which is not a public internet address; add the host to ChipAlerts:Fetch:AllowedPrivateHosts (or set ChipAlerts:Fetch:AllowPrivateNetworks to true) to poll feeds on private networks.")
 {
     public string Host { get; } = host;
     public IPAddress Address { get; } = address;

@@ -71,6 +71,29 @@ public sealed class FeedFetcherTests : FetcherTestBase
         Assert.Contains(encoding, Server.Requests.Last().Headers["Accept-Encoding"], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("iso-8859-1.xml", null, "Nishimura à Détroit - café")]
+    [InlineData("windows-1252-no-declaration.xml", "windows-1252", "“Micron” – €3bn plan")] // the charset only in the HTTP header
+    [InlineData("shift_jis.xml", null, "ラピダス、2ナノ試作ラインを稼働")]
+    [InlineData("euc-jp.xml", null, "マイクロン、広島で増産")]
+    [InlineData("utf-16-bom.xml", null, "ラピダスとIBM")]
+    [InlineData("utf-8-bom.xml", "iso-8859-1", "Rapidus 北海道 – “2nm” ✓")] // the byte-order mark outranks a wrong header
+    public async Task FetchAndParse_ServedEncodings_GiveExactTitles(string fixture, string? httpCharset, string title)
+    {
+        var bytes = await File.ReadAllBytesAsync(TestPaths.Fixture("Feeds/" + fixture));
+        Server.Map("/" + fixture, async context =>
+        {
+            context.Response.ContentType = httpCharset is null ? "application/rss+xml" : $"application/rss+xml; charset={httpCharset}";
+            await context.Response.Body.WriteAsync(bytes);
+        });
+
+        var fetched = await Fetcher.FetchAsync(Server.Url("/" + fixture), null, null, default);
+        var item = FeedParser.Parse("enc", fetched.Body, fetched.Charset, Server.Url("/" + fixture))[0];
+
+        Assert.Equal(httpCharset, fetched.Charset);
+        Assert.Equal(title, item.Title);
+    }
+
     [Fact]
     public async Task Fetch_ErrorStatusWithFeedBody_IsAnError()
     {

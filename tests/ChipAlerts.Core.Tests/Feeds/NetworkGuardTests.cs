@@ -38,7 +38,7 @@ public sealed class NetworkGuardTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<FeedException>(() => host.Get<FeedFetcher>().FetchAsync(url, null, null, default));
 
         Assert.Equal("blocked-address", error.Code);
-        Assert.Contains("is not a public internet address; set ChipAlerts:Fetch:AllowPrivateNetworks to true", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a public internet address; add the host to ChipAlerts:Fetch:AllowedPrivateHosts (or set ChipAlerts:Fetch:AllowPrivateNetworks to true)", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, server.CountRequests("/feed"));
     }
 
@@ -55,6 +55,43 @@ public sealed class NetworkGuardTests : IAsyncLifetime
 
         Assert.Equal("blocked-address", error.Code);
         Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(1), "refused at once, not after a connect timeout");
+    }
+
+    [Fact]
+    public async Task Fetch_RedirectFromAnAllowedHostToAPrivateOne_IsRefusedBeforeConnecting()
+    {
+        var port = server.BaseUri.Port;
+        server.Map("/hop", context =>
+        {
+            context.Response.StatusCode = 302;
+            context.Response.Headers.Location = $"http://localhost:{port}/feed";
+            return Task.CompletedTask;
+        });
+        using var intranet = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", server.Url("/unused"))]), new Dictionary<string, string?>
+        {
+            ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "false",
+            ["ChipAlerts:Fetch:AllowedPrivateHosts:0"] = "127.0.0.1",
+        });
+
+        var error = await Assert.ThrowsAsync<FeedException>(() => intranet.Get<FeedFetcher>().FetchAsync(new Uri($"http://127.0.0.1:{port}/hop"), null, null, default));
+
+        Assert.Equal("blocked-address", error.Code);
+        Assert.StartsWith("refused before connecting: localhost resolves to ", error.Message, StringComparison.Ordinal);
+        Assert.Equal((1, 0), (server.CountRequests("/hop"), server.CountRequests("/feed")));
+    }
+
+    [Fact]
+    public async Task Fetch_AllowedPrivateHost_Connects()
+    {
+        using var intranet = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", server.Url("/unused"))]), new Dictionary<string, string?>
+        {
+            ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "false",
+            ["ChipAlerts:Fetch:AllowedPrivateHosts:0"] = "127.0.0.1",
+        });
+
+        var result = await intranet.Get<FeedFetcher>().FetchAsync(server.Url("/feed"), null, null, default);
+
+        Assert.NotEmpty(result.Body);
     }
 
     [Fact]
