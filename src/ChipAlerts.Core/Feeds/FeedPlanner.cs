@@ -14,6 +14,9 @@ namespace ChipAlerts.Core.Feeds;
 /// </summary>
 public sealed class FeedPlanner(IOptions<FetchOptions> options)
 {
+    /// <summary>The most a publisher's floor (ttl, max-age) can hold a feed back: a CDN that says max-age=31536000 does not stop polling for a year.</summary>
+    public static readonly TimeSpan PublisherFloorCeiling = TimeSpan.FromDays(1);
+
     private readonly FetchOptions options = options.Value;
 
     public IReadOnlyList<FeedConfig> Due(IEnumerable<FeedConfig> feeds, IReadOnlyDictionary<string, FeedState> states, DateTimeOffset now) =>
@@ -28,7 +31,8 @@ public sealed class FeedPlanner(IOptions<FetchOptions> options)
         var adaptive = state.AverageGap is { } gap
             ? TimeSpan.FromTicks(Math.Clamp(gap.Ticks / 2, options.AdaptiveMinInterval.Ticks, options.AdaptiveMaxInterval.Ticks))
             : TimeSpan.Zero;
-        return new[] { feed.Interval ?? TimeSpan.Zero, state.MinInterval ?? TimeSpan.Zero, adaptive }.Max();
+        var publisherFloor = TimeSpan.FromTicks(Math.Min((state.MinInterval ?? TimeSpan.Zero).Ticks, PublisherFloorCeiling.Ticks));
+        return new[] { feed.Interval ?? TimeSpan.Zero, publisherFloor, adaptive }.Max();
     }
 
     public DateTimeOffset NextPollAfterSuccess(FeedConfig feed, FeedState state, DateTimeOffset now) =>

@@ -55,6 +55,7 @@ public sealed class FeedPlannerTests
         Assert.Equal(TimeSpan.FromMinutes(45), planner.IntervalAfterSuccess(Feed, state with { MinInterval = TimeSpan.FromMinutes(45) }));
         Assert.Equal(TimeSpan.FromMinutes(20), planner.IntervalAfterSuccess(Feed, state with { AverageGap = TimeSpan.FromMinutes(40) }));
         Assert.Equal(TimeSpan.FromHours(1), planner.IntervalAfterSuccess(Feed, state with { AverageGap = TimeSpan.FromDays(7) }));
+        Assert.Equal(TimeSpan.FromDays(1), planner.IntervalAfterSuccess(Feed, state with { MinInterval = TimeSpan.FromDays(365) })); // a CDN's max-age=31536000
     }
 
     [Fact]
