@@ -142,6 +142,7 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(2, summary.NewItems);
         Assert.Equal(2, summary.AlertsCreated);
         Assert.Equal(0, trapConnections);
+        Assert.InRange(GzipBomb.Value.Length, 250_000, 350_000); // "300 KB that inflates to 300 MB"
         // 16 feeds, 8 at a time: the slowest (the 2 s deadline) sets the pace.
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15), $"cycle took {stopwatch.Elapsed}");
     }
