@@ -37,8 +37,8 @@ public sealed partial class AlertPipeline(
 
         var outcomes = new FeedOutcome[due.Count];
         // At most MaxConcurrency feeds at once, and at most MaxPerHost of them from one host.
-        var hosts = due.Select(f => config.ResolveFeedUrl(f).IsFile ? "" : config.ResolveFeedUrl(f).IdnHost)
-            .Distinct(StringComparer.OrdinalIgnoreCase)
+        var hostOf = due.Select(f => PollUrl(f, states.GetValueOrDefault(f.Id)) is { IsFile: false } url ? url.IdnHost : "").ToArray();
+        var hosts = hostOf.Distinct(StringComparer.OrdinalIgnoreCase)
             .ToDictionary(h => h, _ => new SemaphoreSlim(fetchOptions.Value.MaxPerHost), StringComparer.OrdinalIgnoreCase);
         try
         {
@@ -47,8 +47,7 @@ public sealed partial class AlertPipeline(
                 new ParallelOptions { MaxDegreeOfParallelism = fetchOptions.Value.MaxConcurrency, CancellationToken = cancellationToken },
                 async (i, token) =>
                 {
-                    var url = config.ResolveFeedUrl(due[i]);
-                    var host = hosts[url.IsFile ? "" : url.IdnHost];
+                    var host = hosts[hostOf[i]];
                     await host.WaitAsync(token);
                     try
                     {
@@ -126,9 +125,9 @@ public sealed partial class AlertPipeline(
             var recovered = operatorAlerts.AfterSuccess(feed, state, now);
             if (fetched.NotModified)
             {
-                await outbox.AddAsync(recovered, cancellationToken);
+                var told = await outbox.AddAsync(recovered, cancellationToken);
                 await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, null, [], now), cancellationToken);
-                return new FeedOutcome { FeedId = feed.Id, NotModified = true };
+                return new FeedOutcome { FeedId = feed.Id, NotModified = true, NewAlertIds = told };
             }
 
             var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, url);
@@ -206,8 +205,8 @@ public sealed partial class AlertPipeline(
     }
 
     /// <summary>The configured url, or where it permanently moved while the configuration still gives the old one.</summary>
-    public Uri PollUrl(FeedConfig feed, FeedState state) =>
-        state.MovedTo is not null && state.MovedFrom == feed.Url ? new Uri(state.MovedTo) : config.ResolveFeedUrl(feed);
+    public Uri PollUrl(FeedConfig feed, FeedState? state) =>
+        state?.MovedTo is not null && state.MovedFrom == feed.Url ? new Uri(state.MovedTo) : config.ResolveFeedUrl(feed);
 
     private FeedState Succeeded(FeedState state, FeedConfig feed, FetchResult fetched, ParsedFeed? parsed, IReadOnlyList<FeedItem> fresh, DateTimeOffset now)
     {
