@@ -65,6 +65,44 @@ public sealed class WebhookChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_Signature_IsAcceptedByTheReferenceStandardWebhooksLibrary()
+    {
+        receiver.MapText("/hook", "ok", "text/plain");
+        var (channel, host) = Channel("/hook");
+        using var _ = host;
+        await channel.SendAsync(TeamAlert(), default);
+        var request = Assert.Single(receiver.Requests);
+
+        var verified = await VerifyWithNodeAsync(SigningSecret, request.Headers, request.BodyText);
+        var tampered = await VerifyWithNodeAsync(SigningSecret, request.Headers, request.BodyText.Replace("Rapidus", "Rapidvs", StringComparison.Ordinal));
+        var wrongKey = await VerifyWithNodeAsync("whsec_" + Convert.ToBase64String(new byte[24]), request.Headers, request.BodyText);
+
+        Assert.StartsWith("verified", verified, StringComparison.Ordinal);
+        Assert.StartsWith("rejected: No matching signature found", tampered, StringComparison.Ordinal);
+        Assert.StartsWith("rejected: No matching signature found", wrongKey, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the npm "standardwebhooks" package (installed by the test build) on one request.</summary>
+    private static async Task<string> VerifyWithNodeAsync(string secret, IReadOnlyDictionary<string, string> headers, string body)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("node")
+        {
+            WorkingDirectory = TestPaths.RepoRoot,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(TestPaths.RepoRoot, "tests", "ChipAlerts.Core.Tests", "Support", "verify-webhook.js"));
+        using var node = System.Diagnostics.Process.Start(start)!;
+        var webhookHeaders = headers.Where(h => h.Key.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase)).ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value);
+        await node.StandardInput.WriteAsync(JsonSerializer.Serialize(new { secret, headers = webhookHeaders, body }));
+        node.StandardInput.Close();
+        var output = await node.StandardOutput.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        return output.Trim();
+    }
+
+    [Fact]
     public async Task Send_Signature_VerifiesIndependently()
     {
         receiver.MapText("/hook", "ok", "text/plain");
