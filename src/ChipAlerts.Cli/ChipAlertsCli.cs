@@ -13,11 +13,11 @@ public static class ChipAlertsCli
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
     {
         args = [.. args.Select(a => a == "-" ? StandardInput : a)];
-        // "feeds" alone means "feeds list". Spectre's branch default command drops the options given to it
+        // "feeds" and "deliveries" alone mean "… list". Spectre's branch default command drops the options given to it
         // (spectreconsole/spectre.console#1588), so the subcommand is named here instead.
-        if (args is ["feeds", ..] && (args.Length == 1 || args[1].StartsWith('-')) && !args.Contains("--help") && !args.Contains("-h"))
+        if (args is ["feeds" or "deliveries", ..] && (args.Length == 1 || args[1].StartsWith('-')) && !args.Contains("--help") && !args.Contains("-h"))
         {
-            args = ["feeds", "list", .. args[1..]];
+            args = [args[0], "list", .. args[1..]];
         }
 
         var app = new CommandApp();
@@ -50,6 +50,16 @@ public static class ChipAlertsCli
                 feeds.AddCommand<FeedsAddCommand>("add")
                     .WithDescription("Add a feed by its url, or by a web page that announces it.")
                     .WithExample("feeds", "add", "https://www.example.com/news/");
+            });
+            config.AddBranch<CommonSettings>("deliveries", deliveries =>
+            {
+                deliveries.SetDescription("The alerts in the outbox: list pending, failed and dead ones; replay them.");
+                deliveries.AddCommand<DeliveriesListCommand>("list")
+                    .WithDescription("Alerts with their status, attempts and last error (the same as 'deliveries' alone).")
+                    .WithExample("deliveries", "list", "--status", "dead");
+                deliveries.AddCommand<DeliveriesReplayCommand>("replay")
+                    .WithDescription("Make a failed or dead alert pending again, and deliver it now.")
+                    .WithExample("deliveries", "replay", "--all-dead");
             });
             config.AddCommand<CheckCommand>("check")
                 .WithDescription("Validate the configuration and say what it holds.");

@@ -22,7 +22,7 @@ public sealed class Health(StatusReporter reporter, QueueServiceClient queues)
         }
 
         var response = request.CreateResponse(report.StoreReachable ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable);
-        await response.WriteAsJsonAsync(new { report.StoreReachable, report.StoreError, report.Feeds, report.Alerts, Queues = depths, DeadLetters = report.Alerts?.Failed }, cancellationToken);
+        await response.WriteAsJsonAsync(new { report.StoreReachable, report.StoreError, report.Feeds, report.Alerts, Queues = depths, DeadLetters = report.Alerts?.Dead }, cancellationToken);
         return response;
     }
 }

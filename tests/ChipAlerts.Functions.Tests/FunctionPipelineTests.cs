@@ -105,7 +105,7 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DeliverAlert_FailingEveryTime_GoesToPoisonAfterMaxDequeueCount_AndIsMarkedFailed()
+    public async Task DeliverAlert_FailingEveryTime_GoesToPoisonAfterMaxDequeueCount_AndIsDeadLettered()
     {
         smtp.Reply = () => (SmtpReplyCode)451;
         var maxDequeueCount = MaxDequeueCountFromHostJson();
@@ -143,7 +143,7 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         Assert.Equal(maxDequeueCount, failures);
         Assert.Empty(smtp.Messages);
         var entry = await services.GetRequiredService<IOutbox>().GetAsync(alertId, default);
-        Assert.Equal(AlertStatus.Failed, entry!.Status);
+        Assert.Equal(AlertStatus.Dead, entry!.Status);
         Assert.StartsWith($"dead-lettered after {maxDequeueCount} attempts: SMTP 451", entry.LastError, StringComparison.Ordinal);
     }
 

@@ -230,6 +230,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
         Status = Enum.Parse<AlertStatus>(e.GetString("Status")),
         Attempts = e.GetInt32("Attempts") ?? 0,
         LastError = e.GetString("LastError"),
+        NextAttemptAt = e.GetDateTimeOffset("NextAttemptAt"),
     };
 
     public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
@@ -263,28 +264,65 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             e["LastError"] = null;
         }, cancellationToken);
 
-    public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken) =>
+    public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken) =>
         UpdateAlertAsync(alertId, e =>
         {
-            e["Status"] = permanent ? nameof(AlertStatus.Failed) : nameof(AlertStatus.Pending);
+            e["Status"] = status.ToString();
             e["NextAttemptAt"] = nextAttemptAt;
             e["LastError"] = error;
         }, cancellationToken);
 
+    public async Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken)
+    {
+        var found = new List<TableEntity>();
+        var filter = status is { } only ? TableClient.CreateQueryFilter($"Status eq {only.ToString()}") : null;
+        await foreach (var e in alertTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            found.Add(e);
+        }
+
+        return [.. found.OrderBy(e => e.GetDateTimeOffset("CreatedAt")).ThenBy(e => e.RowKey, StringComparer.Ordinal).Take(max).Select(ToEntry)];
+    }
+
+    public async Task<bool> ReplayAsync(string alertId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var found = await alertTable.GetEntityIfExistsAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken);
+        if (!found.HasValue || found.Value!.GetString("Status") is not (nameof(AlertStatus.Failed) or nameof(AlertStatus.Dead)))
+        {
+            return false;
+        }
+
+        var entity = found.Value;
+        entity["Status"] = nameof(AlertStatus.Pending);
+        entity["Attempts"] = 0;
+        entity["NextAttemptAt"] = now;
+        entity["ClaimedUntil"] = null;
+        try
+        {
+            await alertTable.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+        {
+            return false; // changed meanwhile (another replay): that one won
+        }
+    }
+
     public async Task<OutboxCounts> CountAsync(CancellationToken cancellationToken)
     {
-        int pending = 0, delivered = 0, failed = 0;
+        int pending = 0, delivered = 0, failed = 0, dead = 0;
         await foreach (var e in alertTable.QueryAsync<TableEntity>(select: ["Status"], cancellationToken: cancellationToken))
         {
             switch (e.GetString("Status"))
             {
                 case nameof(AlertStatus.Pending): pending++; break;
                 case nameof(AlertStatus.Delivered): delivered++; break;
+                case nameof(AlertStatus.Dead): dead++; break;
                 default: failed++; break;
             }
         }
 
-        return new OutboxCounts(pending, delivered, failed);
+        return new OutboxCounts(pending, delivered, failed, dead);
     }
 
     /// <summary>Read, change, write back conditionally on the ETag; on a lost race, read again.</summary>

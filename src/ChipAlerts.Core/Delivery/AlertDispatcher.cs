@@ -18,8 +18,9 @@ public enum AttemptResult
 /// <summary>
 /// Delivers what the outbox holds: takes due pending alerts, sends each through its channel, and records
 /// the outcome. A retryable failure stays pending with an exponential delay (or the server's Retry-After,
-/// whichever is longer); a permanent one is marked failed with its reason. This is the one place that
-/// owns retries.
+/// whichever is longer) until <see cref="DeliveryOptions.MaxAttempts"/> attempts, then it is dead-lettered
+/// with its last error; a permanent one is marked failed with its reason. Both can be replayed. This is
+/// the one place that owns retries.
 /// </summary>
 public sealed partial class AlertDispatcher(
     IOutbox outbox,
@@ -84,6 +85,7 @@ public sealed partial class AlertDispatcher(
             var result = channelsByType.TryGetValue(type, out var channel)
                 ? await SendSafelyAsync(() => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken)
                 : DeliveryResult.Permanent($"no channel of type '{type}' is registered.");
+            var attempts = group.ToDictionary(e => e.Alert.AlertId, e => e.Attempts + 1, StringComparer.Ordinal);
             foreach (var alert in claimed)
             {
                 if (result.Outcome == DeliveryOutcome.Delivered)
@@ -92,7 +94,8 @@ public sealed partial class AlertDispatcher(
                 }
                 else
                 {
-                    await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", time.GetUtcNow(), result.Outcome == DeliveryOutcome.PermanentFailure, cancellationToken);
+                    var (status, reason) = AfterFailure(result, attempts[alert.AlertId]);
+                    await outbox.MarkFailedAsync(alert.AlertId, reason, time.GetUtcNow(), status, cancellationToken);
                 }
             }
 
@@ -121,7 +124,7 @@ public sealed partial class AlertDispatcher(
         if (await outbox.GetAsync(alertId, cancellationToken) is { Status: AlertStatus.Pending } entry)
         {
             var reason = $"dead-lettered after {entry.Attempts} attempts: {entry.LastError ?? "no error recorded"}";
-            await outbox.MarkFailedAsync(alertId, reason, time.GetUtcNow(), permanent: true, cancellationToken);
+            await outbox.MarkFailedAsync(alertId, reason, time.GetUtcNow(), AlertStatus.Dead, cancellationToken);
             LogFailed(alertId, entry.Alert.Channel.Type, reason);
         }
     }
@@ -144,17 +147,26 @@ public sealed partial class AlertDispatcher(
                 await outbox.MarkDeliveredAsync(alert.AlertId, now, cancellationToken);
                 LogDelivered(alert.AlertId, alert.Channel.Type);
                 return AttemptResult.Delivered;
-            case DeliveryOutcome.RetryableFailure:
+            case DeliveryOutcome.RetryableFailure when entry.Attempts + 1 < options.MaxAttempts:
                 var delay = RetryDelay(entry.Attempts + 1, result.RetryAfter);
-                await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", now + delay, permanent: false, cancellationToken);
+                await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", now + delay, AlertStatus.Pending, cancellationToken);
                 LogRetrying(alert.AlertId, alert.Channel.Type, entry.Attempts + 1, delay, result.Reason);
                 return AttemptResult.Retrying;
             default:
-                await outbox.MarkFailedAsync(alert.AlertId, result.Reason ?? "unknown", now, permanent: true, cancellationToken);
-                LogFailed(alert.AlertId, alert.Channel.Type, result.Reason);
+                var (status, reason) = AfterFailure(result, entry.Attempts + 1);
+                await outbox.MarkFailedAsync(alert.AlertId, reason, now, status, cancellationToken);
+                LogFailed(alert.AlertId, alert.Channel.Type, reason);
                 return AttemptResult.Failed;
         }
     }
+
+    /// <summary>What a failed attempt makes of an alert: pending again, failed for good, or dead once the attempts ran out.</summary>
+    private (AlertStatus Status, string Reason) AfterFailure(DeliveryResult result, int attempts) => result.Outcome switch
+    {
+        DeliveryOutcome.PermanentFailure => (AlertStatus.Failed, result.Reason ?? "unknown"),
+        _ when attempts >= options.MaxAttempts => (AlertStatus.Dead, $"dead-lettered after {attempts} attempt{(attempts == 1 ? "" : "s")}: {result.Reason ?? "unknown"}"),
+        _ => (AlertStatus.Pending, result.Reason ?? "unknown"),
+    };
 
     private async Task<DeliveryResult> SendAsync(Routing.Alert alert, CancellationToken cancellationToken)
     {

@@ -14,6 +14,13 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Attempts before an alert whose failures are all worth retrying is dead-lettered (kept, with its last
+    /// error, until `chipalerts deliveries replay`). Ten attempts from 30 s doubling to 1 h span about 4.5 hours.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MaxAttempts { get; set; } = 10;
+
     /// <summary>How many alerts one delivery pass takes from the outbox at a time.</summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 100;

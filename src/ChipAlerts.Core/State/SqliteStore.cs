@@ -226,7 +226,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT payload, status, attempts, last_error FROM alerts
+            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts
             WHERE status = 'Pending' AND digest = 0 AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id LIMIT $max
             """, ("$now", Millis(now)), ("$max", max));
@@ -237,7 +237,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT payload, status, attempts, last_error FROM alerts
+            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts
             WHERE status = 'Pending' AND digest = 1 AND (claimed_until IS NULL OR claimed_until <= $now)
             ORDER BY created_at, alert_id
             """, ("$now", Millis(now)));
@@ -248,7 +248,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection,
-            "SELECT payload, status, attempts, last_error FROM alerts WHERE alert_id = $id", ("$id", alertId));
+            "SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts WHERE alert_id = $id", ("$id", alertId));
         return (await ReadEntriesAsync(command, cancellationToken)).SingleOrDefault();
     }
 
@@ -264,6 +264,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
                 Status = Enum.Parse<AlertStatus>(reader.GetString(1)),
                 Attempts = reader.GetInt32(2),
                 LastError = NullableString(reader, 3),
+                NextAttemptAt = NullableInstant(reader, 4),
             });
         }
 
@@ -290,24 +291,45 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken)
+    public async Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = Command(connection,
             "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error, claimed_until = NULL WHERE alert_id = $id",
-            ("$id", alertId), ("$status", permanent ? "Failed" : "Pending"), ("$next", Millis(nextAttemptAt)), ("$error", error));
+            ("$id", alertId), ("$status", status.ToString()), ("$next", Millis(nextAttemptAt)), ("$error", error));
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts
+            WHERE $status IS NULL OR status = $status ORDER BY created_at, alert_id LIMIT $max
+            """, ("$status", status?.ToString()), ("$max", max));
+        return await ReadEntriesAsync(command, cancellationToken);
+    }
+
+    public async Task<bool> ReplayAsync(string alertId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, """
+            UPDATE alerts SET status = 'Pending', attempts = 0, next_attempt_at = $now, claimed_until = NULL
+            WHERE alert_id = $id AND status IN ('Failed', 'Dead')
+            """, ("$id", alertId), ("$now", Millis(now)));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<OutboxCounts> CountAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT COALESCE(SUM(status = 'Pending'), 0), COALESCE(SUM(status = 'Delivered'), 0), COALESCE(SUM(status = 'Failed'), 0) FROM alerts
+            SELECT COALESCE(SUM(status = 'Pending'), 0), COALESCE(SUM(status = 'Delivered'), 0), COALESCE(SUM(status = 'Failed'), 0),
+                COALESCE(SUM(status = 'Dead'), 0) FROM alerts
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return new OutboxCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2));
+        return new OutboxCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
     }
 
     private SqliteConnection Open()

@@ -32,9 +32,15 @@ public interface IItemLedger
 
 public enum AlertStatus
 {
+    /// <summary>Waiting for its first or next attempt.</summary>
     Pending,
     Delivered,
+
+    /// <summary>Failed for good: the receiver refused it (SMTP 5xx, HTTP 4xx). Replayable once the cause is fixed.</summary>
     Failed,
+
+    /// <summary>Dead-lettered: every attempt failed in a way worth retrying, and the attempts ran out. Replayable.</summary>
+    Dead,
 }
 
 /// <summary>An alert in the outbox, with its delivery state.</summary>
@@ -44,9 +50,12 @@ public sealed record OutboxEntry
     public required AlertStatus Status { get; init; }
     public int Attempts { get; init; }
     public string? LastError { get; init; }
+
+    /// <summary>When a pending alert is next tried.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
 }
 
-public sealed record OutboxCounts(int Pending, int Delivered, int Failed);
+public sealed record OutboxCounts(int Pending, int Delivered, int Failed, int Dead = 0);
 
 /// <summary>
 /// Durable alerts. <see cref="AddAsync"/> ignores an AlertId it already holds, whatever its state,
@@ -77,8 +86,18 @@ public interface IOutbox
     /// <summary>Records the send and releases the claim.</summary>
     Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Records a failed attempt and releases the claim; the alert stays pending until <paramref name="nextAttemptAt"/>, or is failed for good when <paramref name="permanent"/>.</summary>
-    Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, bool permanent, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records a failed attempt and releases the claim. <paramref name="status"/> is what the alert becomes:
+    /// <see cref="AlertStatus.Pending"/> (tried again at <paramref name="nextAttemptAt"/>), <see cref="AlertStatus.Failed"/>
+    /// or <see cref="AlertStatus.Dead"/>.
+    /// </summary>
+    Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken);
+
+    /// <summary>The alerts in <paramref name="status"/> (all when null), oldest first, at most <paramref name="max"/>: what `chipalerts deliveries list` shows.</summary>
+    Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken);
+
+    /// <summary>Makes a failed or dead alert pending again, due at <paramref name="now"/> with its attempts reset; false when it is neither.</summary>
+    Task<bool> ReplayAsync(string alertId, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task<OutboxCounts> CountAsync(CancellationToken cancellationToken);
 }

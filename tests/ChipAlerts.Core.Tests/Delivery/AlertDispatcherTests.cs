@@ -1,3 +1,4 @@
+using ChipAlerts.Core.Delivery;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -69,6 +70,35 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default));
         Assert.Equal(new OutboxCounts(0, 0, 1), await host.Store.CountAsync(default));
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error: Alert ", StringComparison.Ordinal) && l.Contains("SMTP 550", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Deliver_RetryableFailureEveryTime_IsDeadLetteredAfterMaxAttemptsThenReplayed()
+    {
+        smtp.Reply = () => (SmtpReplyCode)451;
+        using var three = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port),
+            new Dictionary<string, string?> { ["ChipAlerts:Delivery:MaxAttempts"] = "3" }, time);
+        var alert = Alerts.Email(createdAt: time.GetUtcNow());
+        await three.Store.AddAsync([alert], default);
+
+        var summaries = new List<DeliverySummary>();
+        for (var i = 0; i < 5; i++)
+        {
+            summaries.Add(await three.Dispatcher.DeliverDueAsync(default));
+            time.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.Equal([new(0, 1, 0), new(0, 1, 0), new(0, 0, 1), new(0, 0, 0), new(0, 0, 0)], summaries);
+        Assert.Equal(3, smtp.Attempts);
+        Assert.Equal(new OutboxCounts(0, 0, 0, 1), await three.Store.CountAsync(default));
+        var dead = Assert.Single(await three.Store.ListAsync(AlertStatus.Dead, 10, default));
+        Assert.Equal((3, "dead-lettered after 3 attempts: SMTP 451: "), (dead.Attempts, dead.LastError![..42]));
+
+        smtp.Reply = () => null;
+        Assert.True(await three.Store.ReplayAsync(alert.AlertId, time.GetUtcNow(), default));
+        Assert.Equal(new(1, 0, 0), await three.Dispatcher.DeliverDueAsync(default));
+        Assert.Single(smtp.Messages);
+        Assert.False(await three.Store.ReplayAsync(alert.AlertId, time.GetUtcNow(), default)); // delivered: nothing to replay
     }
 
     [Fact]

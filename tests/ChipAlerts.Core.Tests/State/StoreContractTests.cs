@@ -1,3 +1,4 @@
+using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 
@@ -92,7 +93,7 @@ public abstract class StoreContractTests<TStore>
         var alert = Alerts.Email(createdAt: Now);
         await store.AddAsync([alert], default);
 
-        await store.MarkFailedAsync(alert.AlertId, "SMTP 451", Now.AddMinutes(1), permanent: false, default);
+        await store.MarkFailedAsync(alert.AlertId, "SMTP 451", Now.AddMinutes(1), AlertStatus.Pending, default);
 
         Assert.Empty(await store.GetDueAsync(Now, 10, default));
         var due = Assert.Single(await Open().GetDueAsync(Now.AddMinutes(1), 10, default));
@@ -111,7 +112,7 @@ public abstract class StoreContractTests<TStore>
         var alert = Alerts.Email(createdAt: Now);
         await store.AddAsync([alert], default);
 
-        await store.MarkFailedAsync(alert.AlertId, "SMTP 550", Now, permanent: true, default);
+        await store.MarkFailedAsync(alert.AlertId, "SMTP 550", Now, AlertStatus.Failed, default);
 
         Assert.Empty(await store.GetDueAsync(Now.AddDays(1), 10, default));
         Assert.Equal(new OutboxCounts(0, 0, 1), await store.CountAsync(default));
@@ -162,7 +163,7 @@ public abstract class StoreContractTests<TStore>
         await store.AddAsync([alert], default);
 
         await store.TryClaimAsync(alert.AlertId, Now, Now.AddMinutes(5), default);
-        await store.MarkFailedAsync(alert.AlertId, "SMTP 451", Now.AddSeconds(30), permanent: false, default);
+        await store.MarkFailedAsync(alert.AlertId, "SMTP 451", Now.AddSeconds(30), AlertStatus.Pending, default);
         Assert.Single(await store.GetDueAsync(Now.AddSeconds(30), 10, default));
         Assert.True(await store.TryClaimAsync(alert.AlertId, Now.AddSeconds(30), Now.AddMinutes(5), default));
         await store.MarkDeliveredAsync(alert.AlertId, Now.AddSeconds(31), default);
@@ -177,7 +178,7 @@ public abstract class StoreContractTests<TStore>
         var store = Open();
         var alert = Alerts.Email(createdAt: Now);
         await store.AddAsync([alert], default);
-        await store.MarkFailedAsync(alert.AlertId, "SMTP 550", Now, permanent: true, default);
+        await store.MarkFailedAsync(alert.AlertId, "SMTP 550", Now, AlertStatus.Failed, default);
 
         var entry = await Open().GetAsync(alert.AlertId, default);
 
@@ -202,6 +203,30 @@ public abstract class StoreContractTests<TStore>
 
         await store.TryClaimAsync(held.AlertId, Now, Now.AddMinutes(5), default);
         Assert.Empty(await store.GetDigestAsync(Now, default));
+    }
+
+    [Fact]
+    public async Task Outbox_ListByStatus_AndReplayFailedOrDead()
+    {
+        var store = Open();
+        Alert pending = Alerts.Email("p", createdAt: Now), failed = Alerts.Email("f", createdAt: Now.AddSeconds(1)), dead = Alerts.Email("d", createdAt: Now.AddSeconds(2));
+        await store.AddAsync([pending, failed, dead], default);
+        await store.MarkFailedAsync(failed.AlertId, "SMTP 550", Now, AlertStatus.Failed, default);
+        await store.MarkFailedAsync(dead.AlertId, "SMTP 451", Now, AlertStatus.Dead, default);
+
+        Assert.Equal([pending.AlertId, failed.AlertId, dead.AlertId], (await Open().ListAsync(null, 10, default)).Select(e => e.Alert.AlertId));
+        var deadEntry = Assert.Single(await Open().ListAsync(AlertStatus.Dead, 10, default));
+        Assert.Equal((AlertStatus.Dead, 1, "SMTP 451"), (deadEntry.Status, deadEntry.Attempts, deadEntry.LastError));
+        Assert.Equal(new OutboxCounts(1, 0, 1, 1), await Open().CountAsync(default));
+
+        Assert.False(await Open().ReplayAsync(pending.AlertId, Now, default));
+        Assert.True(await Open().ReplayAsync(dead.AlertId, Now.AddHours(1), default));
+        Assert.True(await Open().ReplayAsync(failed.AlertId, Now.AddHours(1), default));
+        Assert.False(await Open().ReplayAsync("no-such-alert", Now, default));
+
+        var replayed = await Open().GetAsync(dead.AlertId, default);
+        Assert.Equal((AlertStatus.Pending, 0, Now.AddHours(1)), (replayed!.Status, replayed.Attempts, replayed.NextAttemptAt));
+        Assert.Equal(3, (await Open().GetDueAsync(Now.AddHours(1), 10, default)).Count);
     }
 
     [Fact]

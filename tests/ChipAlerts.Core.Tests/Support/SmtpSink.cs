@@ -26,6 +26,11 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <summary>Null accepts the message; otherwise the reply code to answer with.</summary>
     public Func<SmtpReplyCode?> Reply { get; set; } = () => null;
 
+    /// <summary>Messages offered (DATA), whatever the scripted reply was.</summary>
+    public int Attempts => attempts;
+
+    private int attempts;
+
     /// <summary>With <paramref name="password"/>, the server requires AUTH (PLAIN/LOGIN) as user "alerts" with that password.</summary>
     public static async Task<SmtpSink> StartAsync(int? port = null, string? password = null)
     {
@@ -100,6 +105,7 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref sink.attempts);
             if (sink.Reply() is { } code)
             {
                 return new SmtpResponse(code, $"scripted {(int)code}");

@@ -1,0 +1,138 @@
+using System.ComponentModel;
+using System.Text.Json;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.State;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ChipAlerts.Cli.Commands;
+
+public sealed class DeliveriesListSettings : CommonSettings
+{
+    [CommandOption("--status <STATUS>")]
+    [Description("pending, failed (refused by the receiver), dead (attempts ran out) or delivered. Default: all but delivered.")]
+    public string? Status { get; init; }
+
+    [CommandOption("--limit <N>")]
+    [Description("Show at most N alerts. Default: 100")]
+    [DefaultValue(100)]
+    public int Limit { get; init; } = 100;
+
+    public AlertStatus? ParsedStatus => Enum.TryParse<AlertStatus>(Status, ignoreCase: true, out var status) ? status : null;
+
+    public override ValidationResult Validate() =>
+        Status is not null && (ParsedStatus is null || int.TryParse(Status, out _)) ? ValidationResult.Error($"--status '{Status}' is not one of pending, failed, dead, delivered.")
+        : Limit < 1 ? ValidationResult.Error("--limit must be 1 or more.")
+        : ValidationResult.Success();
+}
+
+/// <summary>`chipalerts deliveries [list] [--status S]`: the alerts in the outbox, with their attempts and last error.</summary>
+public sealed class DeliveriesListCommand(IAnsiConsole console) : ConfiguredCommand<DeliveriesListSettings>(console)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesListSettings settings, CancellationToken cancellationToken)
+    {
+        var outbox = services.GetRequiredService<IOutbox>();
+        var entries = settings.ParsedStatus is { } status
+            ? await outbox.ListAsync(status, settings.Limit, cancellationToken)
+            : [.. (await outbox.ListAsync(null, int.MaxValue, cancellationToken)).Where(e => e.Status != AlertStatus.Delivered).Take(settings.Limit)];
+        var rows = entries.Select(e => new
+        {
+            e.Alert.AlertId,
+            Status = e.Status.ToString().ToLowerInvariant(),
+            e.Alert.SubscriberId,
+            Channel = e.Alert.Channel.ToString(), // an address or a setting's name, never a webhook URL
+            e.Attempts,
+            e.Alert.CreatedAt,
+            NextAttemptAt = e.Status == AlertStatus.Pending ? e.NextAttemptAt : null,
+            e.LastError,
+            e.Alert.Item.Title,
+        }).ToList();
+        if (settings.Json)
+        {
+            Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(rows, Json));
+            return ExitCodes.Ok;
+        }
+
+        if (rows.Count == 0)
+        {
+            Console.MarkupLine(settings.Status is null ? "No alerts waiting, failed or dead." : $"No {settings.Status.ToLowerInvariant()} alerts.");
+            return ExitCodes.Ok;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Expand();
+        table.AddColumn(new TableColumn("alert").NoWrap());
+        table.AddColumns("status", "to", "attempts", "item", "last error");
+        foreach (var row in rows)
+        {
+            table.AddRow(
+                row.AlertId,
+                row.Status switch { "dead" => "[red]dead[/]", "failed" => "[red]failed[/]", "pending" => "[yellow]pending[/]", _ => row.Status },
+                Markup.Escape($"{row.SubscriberId} · {row.Channel}"),
+                $"{row.Attempts}",
+                Markup.Escape(row.Title),
+                Markup.Escape(row.LastError ?? ""));
+        }
+
+        Console.Write(table);
+        Console.MarkupLineInterpolated($"{rows.Count} alert(s). Resend with: chipalerts deliveries replay <alert> (or --all-dead).");
+        return ExitCodes.Ok;
+    }
+}
+
+public sealed class DeliveriesReplaySettings : CommonSettings
+{
+    [CommandArgument(0, "[ALERT]")]
+    [Description("The alert's id, as `deliveries list` shows it.")]
+    public string? AlertId { get; init; }
+
+    [CommandOption("--all-dead")]
+    [Description("Replay every dead-lettered alert.")]
+    public bool AllDead { get; init; }
+
+    public override ValidationResult Validate() =>
+        (AlertId is not null) != AllDead ? ValidationResult.Success() : ValidationResult.Error("Give an alert id or --all-dead (not both).");
+}
+
+/// <summary>`chipalerts deliveries replay ID` or `--all-dead`: makes failed or dead alerts pending again and delivers what is due.</summary>
+public sealed class DeliveriesReplayCommand(IAnsiConsole console) : ConfiguredCommand<DeliveriesReplaySettings>(console)
+{
+    protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesReplaySettings settings, CancellationToken cancellationToken)
+    {
+        var outbox = services.GetRequiredService<IOutbox>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        IReadOnlyList<string> ids = settings.AllDead
+            ? [.. (await outbox.ListAsync(AlertStatus.Dead, int.MaxValue, cancellationToken)).Select(e => e.Alert.AlertId)]
+            : [settings.AlertId!];
+        var replayed = 0;
+        foreach (var id in ids)
+        {
+            if (await outbox.ReplayAsync(id, now, cancellationToken))
+            {
+                replayed++;
+            }
+            else
+            {
+                var entry = await outbox.GetAsync(id, cancellationToken);
+                Console.MarkupLineInterpolated($"[red]Not replayed: {id}[/] {(entry is null ? "is not in the outbox." : $"is {entry.Status.ToString().ToLowerInvariant()}, not failed or dead.")}");
+            }
+        }
+
+        if (replayed == 0)
+        {
+            if (settings.AllDead)
+            {
+                Console.MarkupLine("No dead alerts to replay.");
+                return ExitCodes.Ok;
+            }
+
+            return ExitCodes.Failed;
+        }
+
+        var summary = await services.GetRequiredService<Core.Delivery.AlertDispatcher>().DeliverDueAsync(cancellationToken);
+        Console.MarkupLineInterpolated($"Replayed {replayed} alert(s): {summary.Delivered} delivered, {summary.Retrying} pending a retry, {summary.Failed} failed.");
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using ChipAlerts.Cli.Tests.Support;
+using ChipAlerts.Core.Tests.Support;
+using SmtpServer.Protocol;
+
+namespace ChipAlerts.Cli.Tests;
+
+/// <summary>`chipalerts deliveries list` and `replay` against a real SMTP server that refuses, then accepts.</summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class DeliveriesCommandTests : IAsyncLifetime
+{
+    private readonly TempDir dir = new();
+    private SmtpSink smtp = null!;
+
+    public async Task InitializeAsync() => smtp = await SmtpSink.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await smtp.DisposeAsync();
+        dir.Dispose();
+    }
+
+    private string[] On(string config, params string[] args) =>
+        [.. args, "--config", config, "--data", dir.File("data/chipalerts.db"), "--outbox", dir.File("outbox")];
+
+    [Fact]
+    public async Task ServerDownUntilAttemptsRunOut_AlertsAreDead_ListedAndReplayedOnce()
+    {
+        var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
+        smtp.Reply = () => (SmtpReplyCode)451;
+        await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Delivery__MaxAttempts", "1", On(config, "once"));
+
+        var table = await CliRunner.RunAsync(On(config, "deliveries"));
+        var dead = await CliRunner.RunAsync(On(config, "deliveries", "list", "--status", "dead", "--json"));
+        var pending = await CliRunner.RunAsync(On(config, "deliveries", "--status", "pending"));
+        smtp.Reply = () => null;
+        var replay = await CliRunner.RunAsync(On(config, "deliveries", "replay", "--all-dead"));
+        var again = await CliRunner.RunAsync(On(config, "deliveries", "replay", "--all-dead"));
+
+        Assert.Matches(@"│ [0-9a-f]{32} │ dead\s+│ (policy-desk|memory-analyst) ·\s+│ 1\s+│", table.Output);
+        Assert.Contains("40 alert(s). Resend with: chipalerts deliveries replay <alert> (or --all-dead).", table.Output, StringComparison.Ordinal);
+        var entries = JsonDocument.Parse(dead.Output).RootElement.EnumerateArray().ToList();
+        Assert.Equal(40, entries.Count);
+        Assert.All(entries, e => Assert.StartsWith("dead-lettered after 1 attempt: SMTP 451", e.GetProperty("lastError").GetString(), StringComparison.Ordinal));
+        Assert.Contains("No pending alerts.", pending.Output, StringComparison.Ordinal);
+        Assert.Contains("Replayed 40 alert(s): 40 delivered, 0 pending a retry, 0 failed.", replay.Output, StringComparison.Ordinal);
+        Assert.Equal(40, smtp.Messages.Count);
+        Assert.Equal(80, smtp.Attempts);
+        Assert.Contains("No dead alerts to replay.", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_UnknownOrBadArguments_SaySo()
+    {
+        var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
+
+        var unknown = await CliRunner.RunAsync(On(config, "deliveries", "replay", "0123456789abcdef0123456789abcdef"));
+        var neither = await CliRunner.RunAsync(On(config, "deliveries", "replay"));
+        var badStatus = await CliRunner.RunAsync(On(config, "deliveries", "--status", "lost"));
+
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("Not replayed: 0123456789abcdef0123456789abcdef is not in the outbox.", unknown.Output, StringComparison.Ordinal);
+        Assert.Contains("Give an alert id or --all-dead", neither.Output, StringComparison.Ordinal);
+        Assert.Contains("--status 'lost' is not one of pending, failed, dead, delivered.", badStatus.Output, StringComparison.Ordinal);
+    }
+}
