@@ -1,5 +1,6 @@
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Delivery.Chat;
 using ChipAlerts.Core.Delivery.Email;
 using ChipAlerts.Core.Delivery.Webhooks;
 using ChipAlerts.Core.Feeds;
@@ -42,11 +43,16 @@ public static class ChipAlertsServiceCollectionExtensions
 
         services.AddHttpClient(FeedFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => FeedFetcher.CreateHandler(sp.GetRequiredService<IOptions<FetchOptions>>().Value));
-        services.AddHttpClient(WebhookChannel.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(WebhookPoster.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
 
         services.AddSingleton<IAlertChannel, EmailChannel>();
+        services.AddSingleton<WebhookPoster>();
         services.AddSingleton<IAlertChannel, WebhookChannel>();
+        foreach (IChatFormat format in (IChatFormat[])[new SlackFormat(), new TeamsFormat(), new DiscordFormat()])
+        {
+            services.AddSingleton<IAlertChannel>(sp => new ChatChannel(format, sp.GetRequiredService<WebhookPoster>()));
+        }
 
         services.TryAddSingleton(sp => new SqliteStore(sp.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.DataPath));
         services.TryAddSingleton<IFeedStateStore>(sp => sp.GetRequiredService<SqliteStore>());

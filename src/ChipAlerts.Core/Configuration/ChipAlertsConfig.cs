@@ -108,14 +108,17 @@ public sealed record ChannelConfig
 {
     public const string EmailType = "email";
     public const string WebhookType = "webhook";
+    public const string SlackType = "slack";
+    public const string TeamsType = "teams";
+    public const string DiscordType = "discord";
 
-    /// <summary>"email" or "webhook".</summary>
+    /// <summary>"email", "webhook" (signed JSON), or a chat tool's incoming webhook: "slack", "teams", "discord".</summary>
     public string Type { get; init; } = "";
 
     /// <summary>email: the recipient address.</summary>
     public string? To { get; init; }
 
-    /// <summary>webhook: the name of the setting that holds the URL (a secret: it is never written here).</summary>
+    /// <summary>webhook, slack, teams, discord: the name of the setting that holds the URL (a secret: it is never written here).</summary>
     public string? UrlSetting { get; init; }
 
     /// <summary>webhook, optional: the name of the setting that holds the whsec_ signing secret.</summary>

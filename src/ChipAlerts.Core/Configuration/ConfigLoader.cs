@@ -253,7 +253,12 @@ public static partial class ConfigLoader
                 }
 
                 return true;
-            case ChannelConfig.WebhookType:
+            case ChannelConfig.WebhookType or ChannelConfig.SlackType or ChannelConfig.TeamsType or ChannelConfig.DiscordType:
+                if (channel.Type != ChannelConfig.WebhookType && channel.SigningSecretSetting is not null)
+                {
+                    errors.Add(new($"{at}.signingSecretSetting", $"{channel.Type} does not verify signatures; remove signingSecretSetting (it is for type \"webhook\")."));
+                }
+
                 if (string.IsNullOrWhiteSpace(channel.UrlSetting))
                 {
                     errors.Add(new($"{at}.urlSetting", "missing: name the setting (environment variable or local.settings.json value) that holds the webhook URL."));
@@ -281,7 +286,7 @@ public static partial class ConfigLoader
 
                 return false;
             default:
-                errors.Add(new($"{at}.type", $"'{channel.Type}' is not a channel type; use \"email\" or \"webhook\"."));
+                errors.Add(new($"{at}.type", $"'{channel.Type}' is not a channel type; use \"email\", \"webhook\", \"slack\", \"teams\" or \"discord\"."));
                 return false;
         }
     }

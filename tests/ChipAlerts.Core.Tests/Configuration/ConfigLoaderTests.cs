@@ -68,7 +68,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "watchLists[1].query: watch-list 'ai', character 1 (at the end): empty: write at least one word, e.g. \"Rapidus OR ラピダス\".",
             "watchLists[1].minScore: must be 1 or more: the score an item needs, each term found adding its field's weight.",
             "subscribers[0].watchLists[1]: no watch-list is named 'Quantm'; known lists: AI, ai.",
-            "subscribers[0].channels[0].type: 'pager' is not a channel type; use \"email\" or \"webhook\".",
+            "subscribers[0].channels[0].type: 'pager' is not a channel type; use \"email\", \"webhook\", \"slack\", \"teams\" or \"discord\".",
             "subscribers[0].channels[1].to: 'not an address' is not an email address; write it as \"name@example.com\".",
             "email: missing: a subscriber has an email channel, so add \"email\": { \"from\": \"ChipAlerts <alerts@example.com>\" }.",
         ], errors);
