@@ -31,6 +31,12 @@ public sealed class SmtpSink : IAsyncDisposable
 
     private int attempts;
 
+    /// <summary>SMTP sessions (connections) the server has accepted.</summary>
+    public int Sessions => sessions;
+
+    private int sessions;
+    private int disposed;
+
     /// <summary>With <paramref name="password"/>, the server requires AUTH (PLAIN/LOGIN) as user "alerts" with that password.</summary>
     public static async Task<SmtpSink> StartAsync(int? port = null, string? password = null)
     {
@@ -50,6 +56,7 @@ public sealed class SmtpSink : IAsyncDisposable
         }
 
         var server = new SmtpServer.SmtpServer(options, services);
+        server.SessionCreated += (_, _) => Interlocked.Increment(ref sink.sessions);
         sink.running = server.StartAsync(sink.stop.Token);
         await WaitUntilListeningAsync(sink.Port);
         return sink;
@@ -83,6 +90,11 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return; // a test that stopped the server early
+        }
+
         await stop.CancelAsync();
         try
         {

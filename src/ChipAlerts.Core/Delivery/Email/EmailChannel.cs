@@ -14,8 +14,17 @@ namespace ChipAlerts.Core.Delivery.Email;
 /// Sends alert emails by SMTP (MailKit) when <c>email.smtp</c> is configured; otherwise writes them as
 /// .eml files into the pickup folder &lt;outbox&gt;/mail, named by AlertId so a resend replaces, not adds.
 /// </summary>
-public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, TimeProvider time) : IAlertChannel
+public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, TimeProvider time) : IAlertChannel, IDisposable
 {
+    /// <summary>How long an idle connection is kept for the next send; servers close idle ones after minutes.</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private SmtpClient? client;
+    private DateTimeOffset lastUsed;
+    private int connectionsOpened;
+    private int messagesSent;
+
     public string Type => ChannelConfig.EmailType;
 
     public string PickupFolder { get; } = Path.GetFullPath(Path.Combine(paths.Value.OutboxPath, "mail"));
@@ -53,9 +62,56 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         return DeliveryResult.Delivered;
     }
 
+    /// <summary>
+    /// Sends over one SMTP connection, kept open between sends (a delivery pass of many alerts pays for one
+    /// connect, TLS handshake and login) and dropped after any error. A kept connection the server has
+    /// closed meanwhile is replaced once, at no cost to the alert.
+    /// </summary>
     private async Task<DeliveryResult> SendSmtpAsync(MimeMessage message, SmtpConfig smtp, CancellationToken cancellationToken)
     {
-        using var client = new SmtpClient();
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var reused = client is { IsConnected: true } && time.GetUtcNow() - lastUsed < KeepAlive;
+            var (result, connectionLost) = await TrySendAsync(message, smtp, reuse: reused, cancellationToken);
+            if (reused && connectionLost)
+            {
+                (result, _) = await TrySendAsync(message, smtp, reuse: false, cancellationToken);
+            }
+
+            return result;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<(DeliveryResult Result, bool ConnectionLost)> TrySendAsync(MimeMessage message, SmtpConfig smtp, bool reuse, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!reuse)
+            {
+                Drop();
+                client = await ConnectAsync(smtp, cancellationToken);
+            }
+
+            await client!.SendAsync(message, cancellationToken);
+            lastUsed = time.GetUtcNow();
+            Interlocked.Increment(ref messagesSent);
+            return (DeliveryResult.Delivered, false);
+        }
+        catch (Exception e) when (Classify(e, smtp) is { } result)
+        {
+            Drop();
+            return (result, e is IOException or SocketException or ServiceNotConnectedException or SmtpProtocolException);
+        }
+    }
+
+    private async Task<SmtpClient> ConnectAsync(SmtpConfig smtp, CancellationToken cancellationToken)
+    {
+        var fresh = new SmtpClient();
         try
         {
             var security = smtp.Security switch
@@ -64,37 +120,48 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
                 "None" => SecureSocketOptions.None,
                 _ => SecureSocketOptions.StartTls, // never Auto: it silently falls back to plaintext
             };
-            await client.ConnectAsync(smtp.Host, smtp.Port, security, cancellationToken);
+            await fresh.ConnectAsync(smtp.Host, smtp.Port, security, cancellationToken);
             if (smtp.UserName is { Length: > 0 } userName)
             {
                 var password = new Secret(smtp.PasswordSetting is null ? "" : settings[smtp.PasswordSetting] ?? "");
-                await client.AuthenticateAsync(userName, password.Reveal(), cancellationToken);
+                await fresh.AuthenticateAsync(userName, password.Reveal(), cancellationToken);
             }
 
-            await client.SendAsync(message, cancellationToken);
-            await client.DisconnectAsync(quit: true, cancellationToken);
-            return DeliveryResult.Delivered;
+            Interlocked.Increment(ref connectionsOpened);
+            return fresh;
         }
-        catch (SmtpCommandException e) when ((int)e.StatusCode >= 500)
+        catch
         {
-            return DeliveryResult.Permanent($"SMTP {(int)e.StatusCode}: {e.Message}");
+            fresh.Dispose();
+            throw;
         }
-        catch (SmtpCommandException e)
-        {
-            return DeliveryResult.Retry($"SMTP {(int)e.StatusCode}: {e.Message}");
-        }
-        catch (NotSupportedException) when (client.IsConnected && !client.IsAuthenticated)
-        {
-            return DeliveryResult.Retry("the SMTP server offers no authentication; remove email.smtp.userName or use a server that does.");
-        }
-        catch (AuthenticationException e)
-        {
-            // Fixing the credentials should let the backlog through, so this stays retryable.
-            return DeliveryResult.Retry($"SMTP authentication failed: {e.Message}");
-        }
-        catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or SslHandshakeException)
-        {
-            return DeliveryResult.Retry($"SMTP connection to {smtp.Host}:{smtp.Port} failed: {e.Message}");
-        }
+    }
+
+    /// <summary>Each failure once, at the edge: a 5xx reply fails that message for good; 4xx, dropped connections and logins are retried.</summary>
+    private static DeliveryResult? Classify(Exception exception, SmtpConfig smtp) => exception switch
+    {
+        SmtpCommandException e when (int)e.StatusCode >= 500 => DeliveryResult.Permanent($"SMTP {(int)e.StatusCode}: {e.Message}"),
+        SmtpCommandException e => DeliveryResult.Retry($"SMTP {(int)e.StatusCode}: {e.Message}"),
+        NotSupportedException => DeliveryResult.Retry("the SMTP server offers no authentication; remove email.smtp.userName or use a server that does."),
+        // Fixing the credentials should let the backlog through, so this stays retryable.
+        AuthenticationException e => DeliveryResult.Retry($"SMTP authentication failed: {e.Message}"),
+        SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or SslHandshakeException =>
+            DeliveryResult.Retry($"SMTP connection to {smtp.Host}:{smtp.Port} failed: {exception.Message}"),
+        _ => null,
+    };
+
+    private void Drop()
+    {
+        client?.Dispose();
+        client = null;
+    }
+
+    /// <summary>Connections opened and messages sent by SMTP since start: what the connection reuse saves, for tests and the benchmark.</summary>
+    public (int Connections, int Messages) SmtpCounts => (connectionsOpened, messagesSent);
+
+    public void Dispose()
+    {
+        Drop();
+        gate.Dispose();
     }
 }

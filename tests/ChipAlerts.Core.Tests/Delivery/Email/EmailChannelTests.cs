@@ -38,6 +38,51 @@ public sealed class EmailChannelTests : IAsyncLifetime
         new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
+    public async Task Send_ManyAlerts_ReuseOneSmtpConnection()
+    {
+        var channel = Channel(smtp);
+        var before = smtp.Sessions; // the sink's own "is it listening" probe
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(DeliveryResult.Delivered, await channel.SendAsync(Alerts.Email($"item-{i}"), default));
+        }
+
+        Assert.Equal(20, smtp.Messages.Count);
+        Assert.Equal(1, smtp.Sessions - before);
+        Assert.Equal((1, 20), channel.SmtpCounts);
+    }
+
+    [Fact]
+    public async Task Send_KeptConnectionClosedByTheServer_IsReplacedWithoutFailingTheAlert()
+    {
+        var channel = Channel(smtp);
+        Assert.Equal(DeliveryResult.Delivered, await channel.SendAsync(Alerts.Email("first"), default));
+        var port = smtp.Port;
+        await smtp.DisposeAsync(); // the server goes away, and comes back on the same port
+        await using var restarted = await SmtpSink.StartAsync(port);
+
+        var result = await channel.SendAsync(Alerts.Email("second"), default);
+
+        Assert.Equal(DeliveryResult.Delivered, result);
+        Assert.Equal($"{Alerts.Email("second").AlertId}@chipalerts.test", Assert.Single(restarted.Messages).MessageId);
+        Assert.Equal((2, 2), channel.SmtpCounts);
+    }
+
+    [Fact]
+    public async Task Send_4xxOnAKeptConnection_IsRetryableAndNotResentAtOnce()
+    {
+        var channel = Channel(smtp);
+        Assert.Equal(DeliveryResult.Delivered, await channel.SendAsync(Alerts.Email("first"), default));
+        smtp.Reply = () => (SmtpReplyCode)451;
+
+        var result = await channel.SendAsync(Alerts.Email("second"), default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, result.Outcome);
+        Assert.Equal(2, smtp.Attempts);
+    }
+
+    [Fact]
     public async Task Send_Smtp_DeliversMultipartWithHeadersAndExplanation()
     {
         var alert = Alerts.Email();
