@@ -11,9 +11,16 @@ using ChipAlerts.Core.Matching;
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- compile            compile time and memory per rule
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- throughput [N]     items/s per rule count, one core, quick
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines, scale, scan parts
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery [N]       emails/s and webhooks/s on loopback for N alerts (and N/10, 3N)
 if (args is ["compile", ..])
 {
     Compile();
+    return;
+}
+
+if (args is ["delivery", ..])
+{
+    await DeliveryThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
     return;
 }
 

@@ -50,6 +50,7 @@ public sealed class SmtpSink : IAsyncDisposable
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(sink));
+        services.Add(new NoDelayListenerFactory());
         if (password is not null)
         {
             services.Add(new Authenticator(password));

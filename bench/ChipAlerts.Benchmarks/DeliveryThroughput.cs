@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ChipAlerts.Core;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Routing;
+using ChipAlerts.Core.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SmtpServer;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace ChipAlerts.Benchmarks;
+
+/// <summary>
+/// `delivery [N]`: N alerts through the real dispatcher and SQLite outbox to a real SMTP server and a real
+/// webhook receiver on loopback, both in this process; emails/s, webhooks/s, and the managed heap as the
+/// backlog grows. Both cores, as in production; a stopwatch figure, not BenchmarkDotNet's.
+/// </summary>
+internal static class DeliveryThroughput
+{
+    public static async Task RunAsync(int count)
+    {
+        Console.WriteLine("| channel | backlog | delivered | time | per second | heap after (MiB) | peak working set (MiB) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var backlog in new[] { count / 10, count, count * 3 })
+        {
+            await RunOnceAsync("email", backlog);
+            await RunOnceAsync("webhook", backlog);
+        }
+    }
+
+    private static async Task RunOnceAsync(string type, int backlog)
+    {
+        var dir = Directory.CreateTempSubdirectory("chipalerts-bench-").FullName;
+        var smtpPort = FreePort();
+        using var stopSmtp = new CancellationTokenSource();
+        var received = 0;
+        var smtp = new SmtpServer.SmtpServer(
+            new SmtpServerOptionsBuilder().ServerName("localhost").Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, smtpPort))).Build(),
+            Services(new CountingStore(() => Interlocked.Increment(ref received))));
+        var smtpRunning = smtp.StartAsync(stopSmtp.Token);
+
+        var web = WebApplication.CreateSlimBuilder();
+        web.WebHost.UseUrls("http://127.0.0.1:0");
+        web.Logging.ClearProviders();
+        await using var receiver = web.Build();
+        receiver.Run(async context =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null);
+            Interlocked.Increment(ref received);
+            context.Response.StatusCode = 204;
+        });
+        await receiver.StartAsync();
+
+        var channel = type == "email"
+            ? new ChannelConfig { Type = "email", To = "desk@example.com" }
+            : new ChannelConfig { Type = "webhook", UrlSetting = "Hooks:Desk", SigningSecretSetting = "Hooks:DeskSecret" };
+        var config = new ChipAlertsConfig
+        {
+            Feeds = [new FeedConfig { Id = "f", Url = "https://example.com/feed" }],
+            WatchLists = [new WatchListConfig { Name = "Rapidus", Query = "Rapidus" }],
+            Subscribers = [new SubscriberConfig { Id = "desk", WatchLists = ["Rapidus"], Channels = [channel] }],
+            Email = new EmailConfig { From = "ChipAlerts <alerts@chipalerts.test>", Smtp = new SmtpConfig { Host = "127.0.0.1", Port = smtpPort, Security = "None" } },
+        };
+        var configPath = Path.Combine(dir, "chipalerts.json");
+        await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ChipAlerts:ConfigPath"] = configPath,
+            ["ChipAlerts:DataPath"] = Path.Combine(dir, "chipalerts.db"),
+            ["ChipAlerts:OutboxPath"] = Path.Combine(dir, "outbox"),
+            ["ChipAlerts:Delivery:BatchSize"] = "500",
+            ["Hooks:Desk"] = receiver.Urls.First() + "/hook?token=t",
+            ["Hooks:DeskSecret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddChipAlerts(settings).BuildServiceProvider();
+        var outbox = services.GetRequiredService<IOutbox>();
+        var address = AlertRouter.AddressOf(channel);
+        var now = TimeProvider.System.GetUtcNow();
+        var alerts = Enumerable.Range(0, backlog).Select(i => Alert(i, address, now)).ToList();
+        foreach (var chunk in alerts.Chunk(1000))
+        {
+            await outbox.AddAsync(chunk, default);
+        }
+
+        alerts.Clear();
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var dispatcher = services.GetRequiredService<AlertDispatcher>();
+        var watch = Stopwatch.StartNew();
+        var summary = await dispatcher.DeliverDueAsync(default);
+        watch.Stop();
+        var heap = GC.GetTotalMemory(forceFullCollection: true);
+        process.Refresh();
+        Console.WriteLine(FormattableString.Invariant(
+            $"| {type} | {backlog:N0} | {summary.Delivered:N0} (received {received:N0}) | {watch.Elapsed.TotalSeconds:N2} s | {summary.Delivered / watch.Elapsed.TotalSeconds:N0} | {heap / 1048576.0:N1} | {process.PeakWorkingSet64 / 1048576.0:N0} |"));
+
+        await services.DisposeAsync();
+        await receiver.StopAsync();
+        await stopSmtp.CancelAsync();
+        try
+        {
+            await smtpRunning;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static Alert Alert(int i, ChannelAddress address, DateTimeOffset now)
+    {
+        var title = $"Rapidus item {i}: pilot line reaches a new milestone";
+        var item = new FeedItem
+        {
+            FeedId = "f",
+            Key = ItemKeys.Hash($"bench|{i}"),
+            Title = title,
+            Summary = string.Concat(Enumerable.Repeat("Rapidus and IBM ship 2nm wafers from Hokkaido. ", 10)),
+            Link = $"https://wire.example.com/{i}",
+            Published = now,
+        };
+        return new Alert
+        {
+            AlertId = AlertRouter.AlertIdOf("desk", address, item.Key),
+            SubscriberId = "desk",
+            Channel = address,
+            FeedName = "Wire",
+            Item = item,
+            Matches = [new WatchListMatch { WatchList = "Rapidus", Score = 3, Evidence = [new MatchEvidence("Rapidus", "title", 0, 7, title, 0)] }],
+            CreatedAt = now.AddTicks(i),
+        };
+    }
+
+    private static SmtpServer.ComponentModel.ServiceProvider Services(MessageStore store)
+    {
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(store);
+        services.Add(new ChipAlerts.Core.Tests.Support.NoDelayListenerFactory());
+        return services;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class CountingStore(Action received) : MessageStore
+    {
+        public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            received();
+            return Task.FromResult(SmtpResponse.Ok);
+        }
+    }
+}
