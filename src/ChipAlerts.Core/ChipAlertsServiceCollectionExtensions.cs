@@ -37,6 +37,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<OperatorAlerts>();
         services.AddSingleton<FeedFetcher>();
         services.AddSingleton<AlertPipeline>();
+        services.AddSingleton<DeliveryResilience>();
         services.AddSingleton<AlertDispatcher>();
         services.AddSingleton<PollSchedule>();
         services.AddSingleton<StatusReporter>();

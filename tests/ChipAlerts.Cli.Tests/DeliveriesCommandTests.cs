@@ -28,7 +28,14 @@ public sealed class DeliveriesCommandTests : IAsyncLifetime
     {
         var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
         smtp.Reply = () => (SmtpReplyCode)451;
-        await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Delivery__MaxAttempts", "1", On(config, "once"));
+        // One attempt each, and no circuit breaker to hold the rest back: every alert is tried and dies.
+        var oneAttempt = new Dictionary<string, string>
+        {
+            ["ChipAlerts__Delivery__MaxAttempts"] = "1",
+            ["ChipAlerts__Delivery__QuickRetries"] = "0",
+            ["ChipAlerts__Delivery__BreakerFailures"] = "1000",
+        };
+        await CliRunner.RunWithEnvironmentAsync(oneAttempt, On(config, "once"));
 
         var table = await CliRunner.RunAsync(On(config, "deliveries"));
         var dead = await CliRunner.RunAsync(On(config, "deliveries", "list", "--status", "dead", "--json"));

@@ -55,6 +55,9 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
             ["ChipAlerts:ConfigPath"] = dir.File("chipalerts.json"),
             ["ChipAlerts:OutboxPath"] = dir.File("outbox"),
             ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true", // the feed server is on 127.0.0.1
+            // The queue's own retries only: one send per dequeue, no breaker deferring them.
+            ["ChipAlerts:Delivery:QuickRetries"] = "0",
+            ["ChipAlerts:Delivery:BreakerFailures"] = "1000",
         }).Build();
         // The same registrations as Program.cs, with tables of this test's own.
         var collection = new ServiceCollection().AddLogging();

@@ -194,8 +194,27 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
         return added;
     }
 
-    public Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
-        QueryUnclaimedAsync(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq false and NextAttemptAt le {now}"), now, max, cancellationToken);
+    public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        // Every pending alert, not only the due ones: an older one waiting or claimed holds back its channel's later ones.
+        var pending = new List<TableEntity>();
+        await foreach (var e in alertTable.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq false"), cancellationToken: cancellationToken))
+        {
+            pending.Add(e);
+        }
+
+        var blockedSince = pending
+            .Where(e => e.GetDateTimeOffset("NextAttemptAt") > now || e.GetDateTimeOffset("ClaimedUntil") > now)
+            .GroupBy(e => e.GetString("Channel"), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(e => e.GetDateTimeOffset("CreatedAt")), StringComparer.Ordinal);
+        return [.. pending
+            .Where(e => e.GetDateTimeOffset("NextAttemptAt") <= now && !(e.GetDateTimeOffset("ClaimedUntil") > now))
+            .Where(e => !blockedSince.TryGetValue(e.GetString("Channel"), out var since) || e.GetDateTimeOffset("CreatedAt") < since)
+            .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
+            .ThenBy(e => e.RowKey, StringComparer.Ordinal)
+            .Take(max)
+            .Select(ToEntry)];
+    }
 
     public Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         QueryUnclaimedAsync(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq true"), now, int.MaxValue, cancellationToken);
@@ -264,6 +283,13 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
             e["LastError"] = null;
         }, cancellationToken);
 
+    public Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken) =>
+        UpdateAlertAsync(alertId, e =>
+        {
+            e["NextAttemptAt"] = until;
+            e["LastError"] = reason;
+        }, cancellationToken, countAttempt: false);
+
     public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken) =>
         UpdateAlertAsync(alertId, e =>
         {
@@ -326,13 +352,13 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
     }
 
     /// <summary>Read, change, write back conditionally on the ETag; on a lost race, read again.</summary>
-    private async Task UpdateAlertAsync(string alertId, Action<TableEntity> change, CancellationToken cancellationToken)
+    private async Task UpdateAlertAsync(string alertId, Action<TableEntity> change, CancellationToken cancellationToken, bool countAttempt = true)
     {
         for (var attempt = 1; ; attempt++)
         {
             var entity = (await alertTable.GetEntityAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken)).Value;
             change(entity);
-            entity["Attempts"] = (entity.GetInt32("Attempts") ?? 0) + 1;
+            entity["Attempts"] = (entity.GetInt32("Attempts") ?? 0) + (countAttempt ? 1 : 0);
             entity["ClaimedUntil"] = null;
             try
             {

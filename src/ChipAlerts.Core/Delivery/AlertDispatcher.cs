@@ -16,15 +16,18 @@ public enum AttemptResult
 }
 
 /// <summary>
-/// Delivers what the outbox holds: takes due pending alerts, sends each through its channel, and records
-/// the outcome. A retryable failure stays pending with an exponential delay (or the server's Retry-After,
-/// whichever is longer) until <see cref="DeliveryOptions.MaxAttempts"/> attempts, then it is dead-lettered
-/// with its last error; a permanent one is marked failed with its reason. Both can be replayed. This is
-/// the one place that owns retries.
+/// Delivers what the outbox holds: takes due pending alerts, sends each through its channel (inside
+/// <see cref="DeliveryResilience"/>), and records the outcome. A retryable failure stays pending with an
+/// exponential delay (or the server's Retry-After, whichever is longer) until
+/// <see cref="DeliveryOptions.MaxAttempts"/> attempts, then it is dead-lettered with its last error; a
+/// permanent one is marked failed with its reason. Both can be replayed. Destinations are served
+/// concurrently, each one's alerts in order: an alert waiting for a retry holds back the later ones of
+/// its destination, so nothing overtakes it.
 /// </summary>
 public sealed partial class AlertDispatcher(
     IOutbox outbox,
     IEnumerable<IAlertChannel> channels,
+    DeliveryResilience resilience,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<AlertDispatcher> logger)
@@ -36,21 +39,32 @@ public sealed partial class AlertDispatcher(
     {
         int delivered = 0, retrying = 0, failed = 0;
         var now = time.GetUtcNow();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken };
         IReadOnlyList<OutboxEntry> batch;
-        // Every entry handled leaves the due set (delivered, failed, or pending with a later attempt),
-        // so this loop ends even when every send fails.
+        // Every entry tried leaves the due set (delivered, failed, or pending with a later attempt), and one
+        // left untried behind a failed one is held back by it (GetDueAsync), so this loop ends even when
+        // every send fails.
         while ((batch = await outbox.GetDueAsync(now, options.BatchSize, cancellationToken)).Count > 0)
         {
-            foreach (var entry in batch)
+            await Parallel.ForEachAsync(batch.GroupBy(e => e.Alert.Channel), parallel, async (destination, token) =>
             {
-                switch (await DeliverAsync(entry, cancellationToken))
+                foreach (var entry in destination)
                 {
-                    case AttemptResult.Delivered: delivered++; break;
-                    case AttemptResult.Retrying: retrying++; break;
-                    case AttemptResult.Failed: failed++; break;
-                    default: break; // another deliverer has it; its claim keeps it out of the due set
+                    var result = await DeliverAsync(entry, token);
+                    switch (result)
+                    {
+                        case AttemptResult.Delivered: Interlocked.Increment(ref delivered); break;
+                        case AttemptResult.Retrying: Interlocked.Increment(ref retrying); break;
+                        case AttemptResult.Failed: Interlocked.Increment(ref failed); break;
+                        default: break; // another deliverer has it; its claim keeps it out of the due set
+                    }
+
+                    if (result is AttemptResult.Retrying or AttemptResult.ClaimedElsewhere)
+                    {
+                        break; // the rest of this destination waits its turn behind it
+                    }
                 }
-            }
+            });
         }
 
         return new DeliverySummary(delivered, retrying, failed);
@@ -82,15 +96,17 @@ public sealed partial class AlertDispatcher(
             }
 
             var type = group.Key.Channel.Type;
-            var result = channelsByType.TryGetValue(type, out var channel)
-                ? await SendSafelyAsync(() => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken)
-                : DeliveryResult.Permanent($"no channel of type '{type}' is registered.");
+            var result = await SendAsync(group.Key.Channel, channel => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken);
             var attempts = group.ToDictionary(e => e.Alert.AlertId, e => e.Attempts + 1, StringComparer.Ordinal);
             foreach (var alert in claimed)
             {
                 if (result.Outcome == DeliveryOutcome.Delivered)
                 {
                     await outbox.MarkDeliveredAsync(alert.AlertId, time.GetUtcNow(), cancellationToken);
+                }
+                else if (result.Outcome == DeliveryOutcome.Deferred)
+                {
+                    await outbox.DeferAsync(alert.AlertId, time.GetUtcNow() + result.RetryAfter.GetValueOrDefault(), result.Reason ?? "deferred", cancellationToken);
                 }
                 else
                 {
@@ -102,7 +118,7 @@ public sealed partial class AlertDispatcher(
             switch (result.Outcome)
             {
                 case DeliveryOutcome.Delivered: delivered += claimed.Count; break;
-                case DeliveryOutcome.RetryableFailure: retrying += claimed.Count; break;
+                case DeliveryOutcome.RetryableFailure or DeliveryOutcome.Deferred: retrying += claimed.Count; break;
                 default: failed += claimed.Count; break;
             }
 
@@ -139,10 +155,14 @@ public sealed partial class AlertDispatcher(
             return AttemptResult.ClaimedElsewhere;
         }
 
-        var result = await SendAsync(alert, cancellationToken);
+        var result = await SendAsync(alert.Channel, channel => channel.SendAsync(alert, cancellationToken), cancellationToken);
         var now = time.GetUtcNow();
         switch (result.Outcome)
         {
+            case DeliveryOutcome.Deferred:
+                await outbox.DeferAsync(alert.AlertId, now + result.RetryAfter.GetValueOrDefault(), result.Reason ?? "deferred", cancellationToken);
+                LogDeferred(alert.AlertId, alert.Channel.Type, result.Reason);
+                return AttemptResult.Retrying;
             case DeliveryOutcome.Delivered:
                 await outbox.MarkDeliveredAsync(alert.AlertId, now, cancellationToken);
                 LogDelivered(alert.AlertId, alert.Channel.Type);
@@ -168,14 +188,15 @@ public sealed partial class AlertDispatcher(
         _ => (AlertStatus.Pending, result.Reason ?? "unknown"),
     };
 
-    private async Task<DeliveryResult> SendAsync(Routing.Alert alert, CancellationToken cancellationToken)
+    /// <summary>Through the channel of <paramref name="address"/>'s type, inside its destination's and endpoint's pipelines.</summary>
+    private async Task<DeliveryResult> SendAsync(Routing.ChannelAddress address, Func<IAlertChannel, Task<DeliveryResult>> send, CancellationToken cancellationToken)
     {
-        if (!channelsByType.TryGetValue(alert.Channel.Type, out var channel))
+        if (!channelsByType.TryGetValue(address.Type, out var channel))
         {
-            return DeliveryResult.Permanent($"no channel of type '{alert.Channel.Type}' is registered.");
+            return DeliveryResult.Permanent($"no channel of type '{address.Type}' is registered.");
         }
 
-        return await SendSafelyAsync(() => channel.SendAsync(alert, cancellationToken), cancellationToken);
+        return await resilience.SendAsync(channel, address, _ => SendSafelyAsync(() => send(channel), cancellationToken), cancellationToken);
     }
 
     private static async Task<DeliveryResult> SendSafelyAsync(Func<Task<DeliveryResult>> send, CancellationToken cancellationToken)
@@ -203,6 +224,9 @@ public sealed partial class AlertDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} failed (attempt {Attempt}), retrying in {Delay}: {Reason}")]
     private partial void LogRetrying(string alertId, string channel, int attempt, TimeSpan delay, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} not tried: {Reason}")]
+    private partial void LogDeferred(string alertId, string channel, string? reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Digest {DigestId} of {Alerts} alerts by {Channel}: {Outcome} {Reason}")]
     private partial void LogDigest(string digestId, string channel, int alerts, DeliveryOutcome outcome, string? reason);

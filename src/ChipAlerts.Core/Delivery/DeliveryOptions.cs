@@ -32,6 +32,45 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Retries within one pass, for a blip, before the outbox's schedule takes over: exponential from
+    /// <see cref="QuickRetryDelay"/>, with jitter, or after the server's Retry-After when that is at most
+    /// <see cref="QuickRetryMaxWait"/>. Zero turns them off.
+    /// </summary>
+    [Range(0, 5)]
+    public int QuickRetries { get; set; } = 2;
+
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]
+    public TimeSpan QuickRetryDelay { get; set; } = TimeSpan.FromSeconds(0.5);
+
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan QuickRetryMaxWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Destinations (channel addresses) served at once; each destination's alerts go one after another, in order.</summary>
+    [Range(1, 64)]
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>
+    /// Failed sends to one endpoint (an SMTP relay, a webhook host) within a minute, at least half of its
+    /// sends, that open its circuit: its alerts are then not tried for <see cref="BreakDuration"/>.
+    /// </summary>
+    [Range(2, 1000)]
+    public int BreakerFailures { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Messages per second to one destination, by channel type; types not listed are not limited. Slack
+    /// allows about one per second per webhook, Discord 30 a minute per channel, Teams about four a second.
+    /// </summary>
+    public Dictionary<string, double> MessagesPerSecond { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["slack"] = 1,
+        ["discord"] = 0.5,
+        ["teams"] = 4,
+    };
+
     /// <summary>Deadline of one webhook request.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);

@@ -5,6 +5,9 @@ public enum DeliveryOutcome
     Delivered,
     RetryableFailure,
     PermanentFailure,
+
+    /// <summary>Not sent at all (the destination's circuit is open): no attempt is counted; tried again after RetryAfter.</summary>
+    Deferred,
 }
 
 /// <summary>What a channel says about one send. Channels classify their own failures, once, at the edge.</summary>
@@ -16,4 +19,6 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? Reason = nu
         new(DeliveryOutcome.RetryableFailure, reason, retryAfter);
 
     public static DeliveryResult Permanent(string reason) => new(DeliveryOutcome.PermanentFailure, reason);
+
+    public static DeliveryResult Defer(string reason, TimeSpan retryAfter) => new(DeliveryOutcome.Deferred, reason, retryAfter);
 }

@@ -4,7 +4,7 @@ namespace ChipAlerts.Core.Delivery;
 
 /// <summary>
 /// One way of delivering alerts. A channel sends once and tells the truth about the outcome; it never
-/// loops. Retries belong to <see cref="AlertDispatcher"/>. Adding a channel is a folder and one
+/// loops. Retries belong to <see cref="AlertDispatcher"/> and its <see cref="DeliveryResilience"/>. Adding a channel is a folder and one
 /// registration line in AddChipAlerts.
 /// </summary>
 public interface IAlertChannel
@@ -16,4 +16,10 @@ public interface IAlertChannel
 
     /// <summary>Sends several alerts of one subscriber and channel as one message.</summary>
     Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The server behind <paramref name="address"/>, shared by the addresses it serves (the SMTP relay, a
+    /// webhook host): when it fails, its circuit opens for all of them. Never a secret; it may be logged.
+    /// </summary>
+    string EndpointOf(ChannelAddress address) => address.Type;
 }

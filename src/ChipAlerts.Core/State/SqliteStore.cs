@@ -56,6 +56,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
 
         Execute(connection, "CREATE INDEX IF NOT EXISTS items_fingerprint ON items (feed_id, fingerprint, first_seen_at)");
         Execute(connection, "CREATE INDEX IF NOT EXISTS items_seen ON items (first_seen_at)");
+        // Only alerts in flight have a claim (delivery clears it), so this index stays tiny.
+        Execute(connection, "CREATE INDEX IF NOT EXISTS alerts_claimed ON alerts (claimed_until) WHERE claimed_until IS NOT NULL");
     }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
@@ -226,9 +228,17 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts
-            WHERE status = 'Pending' AND digest = 0 AND next_attempt_at <= $now AND (claimed_until IS NULL OR claimed_until <= $now)
-            ORDER BY created_at, alert_id LIMIT $max
+            WITH blocked AS (
+                SELECT channel, MIN(created_at) AS since FROM (
+                    SELECT channel, created_at FROM alerts WHERE status = 'Pending' AND digest = 0 AND next_attempt_at > $now
+                    UNION ALL
+                    SELECT channel, created_at FROM alerts WHERE claimed_until > $now AND status = 'Pending' AND digest = 0)
+                GROUP BY channel)
+            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts a
+            LEFT JOIN blocked b ON b.channel = a.channel
+            WHERE a.status = 'Pending' AND a.digest = 0 AND a.next_attempt_at <= $now AND (a.claimed_until IS NULL OR a.claimed_until <= $now)
+              AND (b.since IS NULL OR a.created_at < b.since)
+            ORDER BY a.created_at, a.alert_id LIMIT $max
             """, ("$now", Millis(now)), ("$max", max));
         return await ReadEntriesAsync(command, cancellationToken);
     }
@@ -288,6 +298,15 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await using var command = Command(connection,
             "UPDATE alerts SET status = 'Delivered', attempts = attempts + 1, delivered_at = $at, last_error = NULL, claimed_until = NULL WHERE alert_id = $id",
             ("$id", alertId), ("$at", Millis(at)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection,
+            "UPDATE alerts SET next_attempt_at = $next, last_error = $reason, claimed_until = NULL WHERE alert_id = $id AND status = 'Pending'",
+            ("$id", alertId), ("$next", Millis(until)), ("$reason", reason));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -73,7 +73,11 @@ public interface IOutbox
     /// <summary>Pending digest alerts that no deliverer holds a claim on, oldest first.</summary>
     Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Pending immediate (not digest) alerts whose next attempt is due and that no deliverer holds a claim on, oldest first.</summary>
+    /// <summary>
+    /// Pending immediate (not digest) alerts whose next attempt is due and that no deliverer holds a claim on,
+    /// oldest first; but none that would overtake an older pending alert of the same channel address which is
+    /// waiting for a retry or is claimed. A destination gets its alerts in the order they were made.
+    /// </summary>
     Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
 
     /// <summary>
@@ -92,6 +96,12 @@ public interface IOutbox
     /// or <see cref="AlertStatus.Dead"/>.
     /// </summary>
     Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Puts a claimed alert back, pending until <paramref name="until"/>, without counting an attempt: it was
+    /// never sent (its destination's circuit was open). <paramref name="reason"/> is kept as its last error.
+    /// </summary>
+    Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken);
 
     /// <summary>The alerts in <paramref name="status"/> (all when null), oldest first, at most <paramref name="max"/>: what `chipalerts deliveries list` shows.</summary>
     Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken);

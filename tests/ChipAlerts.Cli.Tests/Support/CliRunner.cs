@@ -25,16 +25,27 @@ public static class CliRunner
     }
 
     /// <summary>Runs the command with one environment variable set (tests that call this belong to the EnvironmentCollection).</summary>
-    public static async Task<CliResult> RunWithEnvironmentAsync(string variable, string value, params string[] args)
+    public static Task<CliResult> RunWithEnvironmentAsync(string variable, string value, params string[] args) =>
+        RunWithEnvironmentAsync(new Dictionary<string, string> { [variable] = value }, args);
+
+    /// <summary>Runs the command with these environment variables set (tests that call this belong to the EnvironmentCollection).</summary>
+    public static async Task<CliResult> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> variables, params string[] args)
     {
-        Environment.SetEnvironmentVariable(variable, value);
+        foreach (var (variable, value) in variables)
+        {
+            Environment.SetEnvironmentVariable(variable, value);
+        }
+
         try
         {
             return await RunAsync(args);
         }
         finally
         {
-            Environment.SetEnvironmentVariable(variable, null);
+            foreach (var variable in variables.Keys)
+            {
+                Environment.SetEnvironmentVariable(variable, null);
+            }
         }
     }
 

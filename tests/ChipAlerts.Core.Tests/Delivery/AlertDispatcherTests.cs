@@ -77,7 +77,12 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     {
         smtp.Reply = () => (SmtpReplyCode)451;
         using var three = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port),
-            new Dictionary<string, string?> { ["ChipAlerts:Delivery:MaxAttempts"] = "3" }, time);
+            new Dictionary<string, string?>
+            {
+                ["ChipAlerts:Delivery:MaxAttempts"] = "3",
+                ["ChipAlerts:Delivery:QuickRetries"] = "0", // one send per attempt, to count them
+                ["ChipAlerts:Delivery:BreakerFailures"] = "1000",
+            }, time);
         var alert = Alerts.Email(createdAt: time.GetUtcNow());
         await three.Store.AddAsync([alert], default);
 

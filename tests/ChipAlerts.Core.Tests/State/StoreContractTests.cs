@@ -130,6 +130,43 @@ public abstract class StoreContractTests<TStore>
     }
 
     [Fact]
+    public async Task Outbox_AnAlertWaitingOrClaimed_HoldsBackTheLaterOnesOfItsAddressOnly()
+    {
+        var store = Open();
+        await store.AddAsync(
+        [
+            Alerts.Email("a1", "ana@example.com", Now), Alerts.Email("a2", "ana@example.com", Now.AddSeconds(1)),
+            Alerts.Email("b1", "ben@example.com", Now), Alerts.Email("b2", "ben@example.com", Now.AddSeconds(1)),
+            Alerts.Email("c1", "cho@example.com", Now), Alerts.Email("c2", "cho@example.com", Now.AddSeconds(1)),
+        ], default);
+        var ids = (await store.GetDueAsync(Now.AddMinutes(1), 10, default)).ToDictionary(e => e.Alert.Item.Key, e => e.Alert.AlertId);
+
+        await store.MarkFailedAsync(ids["a1"], "SMTP 451", Now.AddMinutes(5), AlertStatus.Pending, default);
+        Assert.True(await store.TryClaimAsync(ids["b1"], Now.AddMinutes(1), Now.AddMinutes(3), default));
+
+        Assert.Equal(["c1", "c2"], (await store.GetDueAsync(Now.AddMinutes(1), 10, default)).Select(e => e.Alert.Item.Key));
+        await store.MarkDeliveredAsync(ids["b1"], Now.AddMinutes(2), default);
+        Assert.Equal(["b2", "c1", "c2"], (await store.GetDueAsync(Now.AddMinutes(2), 10, default)).Select(e => e.Alert.Item.Key).Order());
+        Assert.Equal(["a1", "a2", "b2", "c1", "c2"], (await store.GetDueAsync(Now.AddMinutes(5), 10, default)).Select(e => e.Alert.Item.Key).Order());
+    }
+
+    [Fact]
+    public async Task Outbox_Deferred_IsDueAgainAtItsTime_WithoutAnAttemptCounted()
+    {
+        var store = Open();
+        var alert = Alerts.Email(createdAt: Now);
+        await store.AddAsync([alert], default);
+        Assert.True(await store.TryClaimAsync(alert.AlertId, Now, Now.AddMinutes(5), default));
+
+        await store.DeferAsync(alert.AlertId, Now.AddMinutes(1), "circuit open", default);
+
+        Assert.Empty(await store.GetDueAsync(Now.AddSeconds(59), 10, default));
+        var due = Assert.Single(await store.GetDueAsync(Now.AddMinutes(1), 10, default));
+        Assert.Equal((0, "circuit open", AlertStatus.Pending), (due.Attempts, due.LastError, due.Status));
+        Assert.True(await store.TryClaimAsync(alert.AlertId, Now.AddMinutes(1), Now.AddMinutes(6), default));
+    }
+
+    [Fact]
     public async Task Claim_ConcurrentClaimers_ExactlyOneWins()
     {
         var alert = Alerts.Email(createdAt: Now);

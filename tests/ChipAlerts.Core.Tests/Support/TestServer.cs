@@ -102,4 +102,7 @@ public sealed class TestServer : IAsyncDisposable
 public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body)
 {
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
+
+    /// <summary>When the request had been read (a Stopwatch timestamp), to measure the gaps between requests.</summary>
+    public long Timestamp { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
 }

@@ -21,6 +21,8 @@ public sealed class ChatChannel(IChatFormat format, WebhookPoster poster) : IAle
 {
     public string Type => format.Type;
 
+    public string EndpointOf(ChannelAddress address) => poster.EndpointOf(address);
+
     public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
         poster.PostAsync(alert, alert.AlertId, Bytes(format.Alert(alert)), cancellationToken);
 

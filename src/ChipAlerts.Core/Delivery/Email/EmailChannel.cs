@@ -29,6 +29,10 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
 
     public string PickupFolder { get; } = Path.GetFullPath(Path.Combine(paths.Value.OutboxPath, "mail"));
 
+    /// <summary>The SMTP relay every email goes through, or the pickup folder.</summary>
+    public string EndpointOf(ChannelAddress address) =>
+        config.Config.Email?.Smtp is { } smtp ? $"smtp://{smtp.Host}:{smtp.Port}" : "pickup folder";
+
     public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
         SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow()), alert.AlertId, cancellationToken);
 

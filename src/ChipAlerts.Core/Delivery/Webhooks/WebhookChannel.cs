@@ -11,6 +11,8 @@ public sealed class WebhookChannel(WebhookPoster poster) : IAlertChannel
 
     public string Type => ChannelConfig.WebhookType;
 
+    public string EndpointOf(ChannelAddress address) => poster.EndpointOf(address);
+
     public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
         poster.PostAsync(alert, alert.AlertId, JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.From(alert), Json), cancellationToken);
 

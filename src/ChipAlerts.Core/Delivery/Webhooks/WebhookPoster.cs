@@ -66,6 +66,10 @@ public sealed class WebhookPoster(
         }
     }
 
+    /// <summary>The host (and port) of the URL behind <paramref name="address"/>: never its path or query, where tokens live.</summary>
+    public string EndpointOf(ChannelAddress address) =>
+        Uri.TryCreate(settings[address.Target], UriKind.Absolute, out var url) ? url.Authority : address.Target;
+
     /// <summary>
     /// HTTP 408, 429 and 5xx are worth retrying; other errors will not change by themselves. A chat webhook
     /// that answers 404 or 410 has been deleted: the message says which setting to replace.
