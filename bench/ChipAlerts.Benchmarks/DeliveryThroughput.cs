@@ -29,16 +29,19 @@ internal static class DeliveryThroughput
 {
     public static async Task RunAsync(int count)
     {
-        Console.WriteLine("| channel | backlog | delivered | time | per second | heap after (MiB) | peak working set (MiB) |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| channel | destinations | backlog | delivered | time | per second | heap after (MiB) | peak working set (MiB) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var backlog in new[] { count / 10, count, count * 3 })
         {
-            await RunOnceAsync("email", backlog);
-            await RunOnceAsync("webhook", backlog);
+            foreach (var destinations in new[] { 1, 10 })
+            {
+                await RunOnceAsync("email", backlog, destinations);
+                await RunOnceAsync("webhook", backlog, destinations);
+            }
         }
     }
 
-    private static async Task RunOnceAsync(string type, int backlog)
+    private static async Task RunOnceAsync(string type, int backlog, int destinations)
     {
         var dir = Directory.CreateTempSubdirectory("chipalerts-bench-").FullName;
         var smtpPort = FreePort();
@@ -61,14 +64,15 @@ internal static class DeliveryThroughput
         });
         await receiver.StartAsync();
 
-        var channel = type == "email"
-            ? new ChannelConfig { Type = "email", To = "desk@example.com" }
-            : new ChannelConfig { Type = "webhook", UrlSetting = "Hooks:Desk", SigningSecretSetting = "Hooks:DeskSecret" };
+        // Each destination is a subscriber of its own: an email address, or a webhook URL on the one receiver.
+        var channels = Enumerable.Range(0, destinations).Select(d => type == "email"
+            ? new ChannelConfig { Type = "email", To = $"desk{d}@example.com" }
+            : new ChannelConfig { Type = "webhook", UrlSetting = $"Hooks:Desk{d}", SigningSecretSetting = "Hooks:DeskSecret" }).ToList();
         var config = new ChipAlertsConfig
         {
             Feeds = [new FeedConfig { Id = "f", Url = "https://example.com/feed" }],
             WatchLists = [new WatchListConfig { Name = "Rapidus", Query = "Rapidus" }],
-            Subscribers = [new SubscriberConfig { Id = "desk", WatchLists = ["Rapidus"], Channels = [channel] }],
+            Subscribers = [.. channels.Select((c, d) => new SubscriberConfig { Id = $"desk{d}", WatchLists = ["Rapidus"], Channels = [c] })],
             Email = new EmailConfig { From = "ChipAlerts <alerts@chipalerts.test>", Smtp = new SmtpConfig { Host = "127.0.0.1", Port = smtpPort, Security = "None" } },
         };
         var configPath = Path.Combine(dir, "chipalerts.json");
@@ -79,14 +83,13 @@ internal static class DeliveryThroughput
             ["ChipAlerts:DataPath"] = Path.Combine(dir, "chipalerts.db"),
             ["ChipAlerts:OutboxPath"] = Path.Combine(dir, "outbox"),
             ["ChipAlerts:Delivery:BatchSize"] = "500",
-            ["Hooks:Desk"] = receiver.Urls.First() + "/hook?token=t",
             ["Hooks:DeskSecret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        }).Build();
+        }.Concat(Enumerable.Range(0, destinations).Select(d =>
+            KeyValuePair.Create($"Hooks:Desk{d}", (string?)(receiver.Urls.First() + $"/hook/{d}?token=t"))))).Build();
         var services = new ServiceCollection().AddLogging().AddChipAlerts(settings).BuildServiceProvider();
         var outbox = services.GetRequiredService<IOutbox>();
-        var address = AlertRouter.AddressOf(channel);
         var now = TimeProvider.System.GetUtcNow();
-        var alerts = Enumerable.Range(0, backlog).Select(i => Alert(i, address, now)).ToList();
+        var alerts = Enumerable.Range(0, backlog).Select(i => Alert(i, $"desk{i % destinations}", AlertRouter.AddressOf(channels[i % destinations]), now)).ToList();
         foreach (var chunk in alerts.Chunk(1000))
         {
             await outbox.AddAsync(chunk, default);
@@ -103,7 +106,7 @@ internal static class DeliveryThroughput
         var heap = GC.GetTotalMemory(forceFullCollection: true);
         process.Refresh();
         Console.WriteLine(FormattableString.Invariant(
-            $"| {type} | {backlog:N0} | {summary.Delivered:N0} (received {received:N0}) | {watch.Elapsed.TotalSeconds:N2} s | {summary.Delivered / watch.Elapsed.TotalSeconds:N0} | {heap / 1048576.0:N1} | {process.PeakWorkingSet64 / 1048576.0:N0} |"));
+            $"| {type} | {destinations} | {backlog:N0} | {summary.Delivered:N0} (received {received:N0}) | {watch.Elapsed.TotalSeconds:N2} s | {summary.Delivered / watch.Elapsed.TotalSeconds:N0} | {heap / 1048576.0:N1} | {process.PeakWorkingSet64 / 1048576.0:N0} |"));
 
         await services.DisposeAsync();
         await receiver.StopAsync();
@@ -119,7 +122,7 @@ internal static class DeliveryThroughput
         Directory.Delete(dir, recursive: true);
     }
 
-    private static Alert Alert(int i, ChannelAddress address, DateTimeOffset now)
+    private static Alert Alert(int i, string subscriber, ChannelAddress address, DateTimeOffset now)
     {
         var title = $"Rapidus item {i}: pilot line reaches a new milestone";
         var item = new FeedItem
@@ -133,8 +136,8 @@ internal static class DeliveryThroughput
         };
         return new Alert
         {
-            AlertId = AlertRouter.AlertIdOf("desk", address, item.Key),
-            SubscriberId = "desk",
+            AlertId = AlertRouter.AlertIdOf(subscriber, address, item.Key),
+            SubscriberId = subscriber,
             Channel = address,
             FeedName = "Wire",
             Item = item,

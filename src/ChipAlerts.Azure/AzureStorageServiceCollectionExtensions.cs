@@ -17,6 +17,7 @@ public static class AzureStorageServiceCollectionExtensions
         services.AddSingleton<IFeedStateStore>(sp => sp.GetRequiredService<TableStore>());
         services.AddSingleton<IItemLedger>(sp => sp.GetRequiredService<TableStore>());
         services.AddSingleton<IOutbox>(sp => sp.GetRequiredService<TableStore>());
+        services.AddSingleton<IOptOutStore>(sp => sp.GetRequiredService<TableStore>());
         return services;
     }
 }

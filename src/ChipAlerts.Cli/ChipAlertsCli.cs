@@ -13,9 +13,9 @@ public static class ChipAlertsCli
     public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
     {
         args = [.. args.Select(a => a == "-" ? StandardInput : a)];
-        // "feeds" and "deliveries" alone mean "… list". Spectre's branch default command drops the options given to it
+        // "feeds", "deliveries" and "optouts" alone mean "… list". Spectre's branch default command drops the options given to it
         // (spectreconsole/spectre.console#1588), so the subcommand is named here instead.
-        if (args is ["feeds" or "deliveries", ..] && (args.Length == 1 || args[1].StartsWith('-')) && !args.Contains("--help") && !args.Contains("-h"))
+        if (args is ["feeds" or "deliveries" or "optouts", ..] && (args.Length == 1 || args[1].StartsWith('-')) && !args.Contains("--help") && !args.Contains("-h"))
         {
             args = [args[0], "list", .. args[1..]];
         }
@@ -60,6 +60,18 @@ public static class ChipAlertsCli
                 deliveries.AddCommand<DeliveriesReplayCommand>("replay")
                     .WithDescription("Make a failed or dead alert pending again, and deliver it now.")
                     .WithExample("deliveries", "replay", "--all-dead");
+            });
+            config.AddBranch<CommonSettings>("optouts", optOuts =>
+            {
+                optOuts.SetDescription("Channels that get no more alerts: unsubscribed readers, deleted chat webhooks.");
+                optOuts.AddCommand<OptOutsListCommand>("list")
+                    .WithDescription("Every opted-out channel, since when and why (the same as 'optouts' alone).");
+                optOuts.AddCommand<OptOutsAddCommand>("add")
+                    .WithDescription("Unsubscribe by a link from an email, as the unsubscribe endpoint would.")
+                    .WithExample("optouts", "add", "https://chipalerts.example.com/api/unsubscribe?token=…");
+                optOuts.AddCommand<OptOutsRemoveCommand>("remove")
+                    .WithDescription("Send alerts to a channel again.")
+                    .WithExample("optouts", "remove", "team", "slack:Hooks:Team");
             });
             config.AddCommand<CheckCommand>("check")
                 .WithDescription("Validate the configuration and say what it holds.");

@@ -38,14 +38,18 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<FeedFetcher>();
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<DeliveryResilience>();
+        services.AddSingleton<Unsubscribes>();
         services.AddSingleton<AlertDispatcher>();
         services.AddSingleton<PollSchedule>();
         services.AddSingleton<StatusReporter>();
 
         services.AddHttpClient(FeedFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => FeedFetcher.CreateHandler(sp.GetRequiredService<IOptions<FetchOptions>>().Value));
+        // No HttpClient logging here: it writes each request's URL, and chat webhook URLs carry their secret in
+        // the path (hooks.slack.com/services/T…/B…/secret), which the built-in query redaction does not cover.
         services.AddHttpClient(WebhookPoster.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .RemoveAllLoggers();
 
         services.AddSingleton<IAlertChannel, EmailChannel>();
         services.AddSingleton<WebhookPoster>();
@@ -59,6 +63,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.TryAddSingleton<IFeedStateStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IItemLedger>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IOptOutStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Azure.Storage.Queues;
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Delivery;
 using ChipAlerts.Core.Pipeline;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -44,4 +45,39 @@ public sealed class PollNowOutput
     public required string[] Messages { get; init; }
 
     public required HttpResponseData Response { get; init; }
+}
+
+/// <summary>
+/// /api/unsubscribe?token=…: the target of every email's List-Unsubscribe header and footer link. A POST
+/// unsubscribes: the mail client's one-click (RFC 8058, body "List-Unsubscribe=One-Click") or the button
+/// of the page a GET shows. A GET changes nothing, so link scanners cannot unsubscribe anyone.
+/// </summary>
+public sealed class Unsubscribe(Unsubscribes unsubscribes)
+{
+    [Function(nameof(Unsubscribe))]
+    public async Task<HttpResponseData> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "unsubscribe")] HttpRequestData request, CancellationToken cancellationToken)
+    {
+        var token = System.Web.HttpUtility.ParseQueryString(request.Url.Query)["token"];
+        if (request.Method.Equals("POST", StringComparison.OrdinalIgnoreCase))
+        {
+            // One-click posts to the URL (the token is in its query); the page's form posts it in the body.
+            using var reader = new StreamReader(request.Body);
+            var form = System.Web.HttpUtility.ParseQueryString(await reader.ReadToEndAsync(cancellationToken));
+            var (outcome, _) = await unsubscribes.UnsubscribeAsync(token ?? form["token"] ?? "", cancellationToken);
+            return await PageAsync(request, outcome == UnsubscribeOutcome.InvalidToken ? HttpStatusCode.BadRequest : HttpStatusCode.OK, Unsubscribes.ResultPage(outcome), cancellationToken);
+        }
+
+        return token is not null && unsubscribes.TryRead(token, out _, out _)
+            ? await PageAsync(request, HttpStatusCode.OK, Unsubscribes.ConfirmPage(token), cancellationToken)
+            : await PageAsync(request, HttpStatusCode.BadRequest, Unsubscribes.ResultPage(UnsubscribeOutcome.InvalidToken), cancellationToken);
+    }
+
+    private static async Task<HttpResponseData> PageAsync(HttpRequestData request, HttpStatusCode status, string html, CancellationToken cancellationToken)
+    {
+        var response = request.CreateResponse(status);
+        response.Headers.Add("Content-Type", "text/html; charset=utf-8");
+        response.Headers.Add("Cache-Control", "no-store");
+        await response.WriteStringAsync(html, cancellationToken: cancellationToken);
+        return response;
+    }
 }

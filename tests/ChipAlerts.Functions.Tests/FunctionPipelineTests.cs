@@ -1,11 +1,15 @@
+using System.Net;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using ChipAlerts.Azure;
 using ChipAlerts.Azure.Tests.Support;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
+using ChipAlerts.Functions.Tests.Support;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,7 +50,12 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         {
             Feeds = [new FeedConfig { Id = "wire", Url = feeds.Url("/feed").ToString() }],
             Subscribers = [samples.Subscribers[0]],
-            Email = new EmailConfig { From = "ChipAlerts <alerts@chipalerts.test>", Smtp = new SmtpConfig { Host = "127.0.0.1", Port = smtp.Port, Security = "None" } },
+            Email = new EmailConfig
+            {
+                From = "ChipAlerts <alerts@chipalerts.test>",
+                Smtp = new SmtpConfig { Host = "127.0.0.1", Port = smtp.Port, Security = "None" },
+                UnsubscribeUrl = "https://alerts.example.com/api/unsubscribe",
+            },
         };
         File.WriteAllText(dir.File("chipalerts.json"), JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
 
@@ -55,6 +64,7 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
             ["ChipAlerts:ConfigPath"] = dir.File("chipalerts.json"),
             ["ChipAlerts:OutboxPath"] = dir.File("outbox"),
             ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true", // the feed server is on 127.0.0.1
+            ["ChipAlerts:UnsubscribeKey"] = "functions-test-key-0123456789abcdef",
             // The queue's own retries only: one send per dequeue, no breaker deferring them.
             ["ChipAlerts:Delivery:QuickRetries"] = "0",
             ["ChipAlerts:Delivery:BreakerFailures"] = "1000",
@@ -105,6 +115,33 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         // A duplicate message (the queue is at-least-once) sends nothing.
         await Function<DeliverAlert>().RunAsync(alertMessages[0], default);
         Assert.Equal(2, smtp.Messages.Count);
+    }
+
+    [Fact]
+    public async Task Unsubscribe_GetShowsAButtonAndChangesNothing_OneClickPostUnsubscribes_AndNoMoreAlertsAreMade()
+    {
+        var optOuts = services.GetRequiredService<IOptOutStore>();
+        var link = services.GetRequiredService<Unsubscribes>().LinkFor("policy-desk", new ChannelAddress("email", "policy-desk@example.com"))!;
+        var token = System.Web.HttpUtility.ParseQueryString(link.Query)["token"]!;
+
+        var page = (TestHttpResponse)await Function<Unsubscribe>().RunAsync(new TestHttpRequest("GET", link), default);
+        var afterGet = await optOuts.GetOptOutsAsync(default);
+        var click = (TestHttpResponse)await Function<Unsubscribe>().RunAsync(new TestHttpRequest("POST", link, "List-Unsubscribe=One-Click"), default);
+        var forged = (TestHttpResponse)await Function<Unsubscribe>().RunAsync(
+            new TestHttpRequest("POST", new Uri("https://alerts.example.com/api/unsubscribe"), "token=" + token[..^2] + "xx"), default);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains($"<input type=\"hidden\" name=\"token\" value=\"{token}\">", page.BodyText, StringComparison.Ordinal);
+        Assert.Empty(afterGet);
+        Assert.Equal(HttpStatusCode.OK, click.StatusCode);
+        Assert.Contains("You are unsubscribed", click.BodyText, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        var optOut = Assert.Single(await optOuts.GetOptOutsAsync(default));
+        Assert.Equal(("policy-desk", "email:policy-desk@example.com"), (optOut.SubscriberId, optOut.Channel.ToString()));
+
+        // The feed's matching items now make no alert for the only subscriber.
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        Assert.Empty(await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default)));
     }
 
     [Fact]

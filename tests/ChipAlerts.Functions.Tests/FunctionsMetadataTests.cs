@@ -27,6 +27,7 @@ public sealed class FunctionsMetadataTests
             "PollFeeds: in timerTrigger %ChipAlerts:PollSchedule%, out queue feeds-to-poll",
             "PollNow: in httpTrigger POST poll (Function), out queue feeds-to-poll, out http ",
             "SendDigests: in timerTrigger %ChipAlerts:DigestSchedule%",
+            "Unsubscribe: in httpTrigger GET,POST unsubscribe (Anonymous), out http ",
         ], functions);
         Assert.All(metadata.RootElement.EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }

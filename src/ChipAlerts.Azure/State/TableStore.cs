@@ -14,7 +14,7 @@ namespace ChipAlerts.Azure.State;
 /// of their key, which spreads load. Every change to an alert is conditional on the ETag that was read,
 /// so of two instances racing for one alert exactly one wins.
 /// </summary>
-public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
+public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore
 {
     private const string FeedPartition = "feed";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -22,6 +22,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
     private readonly TableClient feedTable;
     private readonly TableClient itemTable;
     private readonly TableClient alertTable;
+    private readonly TableClient optOutTable;
 
     /// <param name="service">The storage account's table service.</param>
     /// <param name="prefix">Prepended to the table names (letters and digits), so several deployments or tests can share an account.</param>
@@ -30,7 +31,8 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
         feedTable = service.GetTableClient(prefix + "feeds");
         itemTable = service.GetTableClient(prefix + "items");
         alertTable = service.GetTableClient(prefix + "alerts");
-        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable])
+        optOutTable = service.GetTableClient(prefix + "optouts");
+        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, optOutTable])
         {
             table.CreateIfNotExists();
         }
@@ -352,6 +354,39 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox
     }
 
     /// <summary>Read, change, write back conditionally on the ETag; on a lost race, read again.</summary>
+    public async Task<bool> AddOptOutAsync(OptOut optOut, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await optOutTable.AddEntityAsync(new TableEntity("optout", OptOutRow(optOut.SubscriberId, optOut.Channel)) { ["Payload"] = JsonSerializer.Serialize(optOut, Json) }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> RemoveOptOutAsync(string subscriberId, ChannelAddress channel, CancellationToken cancellationToken)
+    {
+        var response = await optOutTable.DeleteEntityAsync("optout", OptOutRow(subscriberId, channel), cancellationToken: cancellationToken);
+        return response.Status != (int)HttpStatusCode.NotFound;
+    }
+
+    public async Task<IReadOnlyList<OptOut>> GetOptOutsAsync(CancellationToken cancellationToken)
+    {
+        var optOuts = new List<OptOut>();
+        await foreach (var e in optOutTable.QueryAsync<TableEntity>(e => e.PartitionKey == "optout", cancellationToken: cancellationToken))
+        {
+            optOuts.Add(JsonSerializer.Deserialize<OptOut>(e.GetString("Payload"), Json)!);
+        }
+
+        return [.. optOuts.OrderBy(o => o.SubscriberId, StringComparer.Ordinal).ThenBy(o => o.Channel.ToString(), StringComparer.Ordinal)];
+    }
+
+    /// <summary>A row key from the pair: hashed, since addresses may hold characters a key may not ('/', '#', '?').</summary>
+    private static string OptOutRow(string subscriberId, ChannelAddress channel) => ItemKeys.Hash(OptOut.KeyOf(subscriberId, channel));
+
     private async Task UpdateAlertAsync(string alertId, Action<TableEntity> change, CancellationToken cancellationToken, bool countAttempt = true)
     {
         for (var attempt = 1; ; attempt++)

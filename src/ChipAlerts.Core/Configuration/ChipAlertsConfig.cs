@@ -136,6 +136,16 @@ public sealed record EmailConfig
     /// <summary>Absent: messages are written as .eml files to the outbox pickup folder.</summary>
     public SmtpConfig? Smtp { get; init; }
 
+    /// <summary>
+    /// The public URL of the unsubscribe endpoint (the Functions app's /api/unsubscribe). With it, every
+    /// email carries List-Unsubscribe and List-Unsubscribe-Post (RFC 8058 one-click) and a footer link,
+    /// each with a token signed by the key in the setting <see cref="UnsubscribeKeySetting"/>.
+    /// </summary>
+    public string? UnsubscribeUrl { get; init; }
+
+    /// <summary>Name of the setting holding the unsubscribe signing key (at least 32 characters, kept secret).</summary>
+    public string UnsubscribeKeySetting { get; init; } = "ChipAlerts:UnsubscribeKey";
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 }

@@ -303,10 +303,23 @@ public static partial class ConfigLoader
             return;
         }
 
-        ReportUnknown("email", email.Unknown, ["from", "smtp"], errors);
+        ReportUnknown("email", email.Unknown, ["from", "smtp", "unsubscribeUrl", "unsubscribeKeySetting"], errors);
         if (!MailboxAddress.TryParse(email.From, out var from) || !from.Address.Contains('@', StringComparison.Ordinal))
         {
             errors.Add(new("email.from", $"'{email.From}' is not a sender address; write it as \"ChipAlerts <alerts@example.com>\"."));
+        }
+
+        if (email.UnsubscribeUrl is { } unsubscribe)
+        {
+            if (!Uri.TryCreate(unsubscribe, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))
+            {
+                errors.Add(new("email.unsubscribeUrl", $"'{unsubscribe}' is not an https URL; give the public address of the unsubscribe endpoint, e.g. \"https://chipalerts.example.com/api/unsubscribe\" (http only for localhost)."));
+            }
+
+            if (settings[email.UnsubscribeKeySetting] is not { Length: >= 32 })
+            {
+                errors.Add(new("email.unsubscribeKeySetting", $"the setting '{email.UnsubscribeKeySetting}' must hold a random key of at least 32 characters (for example the environment variable {EnvName(email.UnsubscribeKeySetting)}={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant()}); it signs the unsubscribe links."));
+            }
         }
 
         if (email.Smtp is not { } smtp)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ChipAlerts.Core.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public enum AttemptResult
 /// </summary>
 public sealed partial class AlertDispatcher(
     IOutbox outbox,
+    IOptOutStore optOuts,
     IEnumerable<IAlertChannel> channels,
     DeliveryResilience resilience,
     IOptions<DeliveryOptions> options,
@@ -46,11 +48,12 @@ public sealed partial class AlertDispatcher(
         // every send fails.
         while ((batch = await outbox.GetDueAsync(now, options.BatchSize, cancellationToken)).Count > 0)
         {
+            var stopped = await OptOutsAsync(cancellationToken);
             await Parallel.ForEachAsync(batch.GroupBy(e => e.Alert.Channel), parallel, async (destination, token) =>
             {
                 foreach (var entry in destination)
                 {
-                    var result = await DeliverAsync(entry, token);
+                    var result = await DeliverAsync(entry, stopped, token);
                     switch (result)
                     {
                         case AttemptResult.Delivered: Interlocked.Increment(ref delivered); break;
@@ -79,6 +82,7 @@ public sealed partial class AlertDispatcher(
         int delivered = 0, retrying = 0, failed = 0;
         var now = time.GetUtcNow();
         var held = await outbox.GetDigestAsync(now, cancellationToken);
+        var stopped = await OptOutsAsync(cancellationToken);
         foreach (var group in held.GroupBy(e => (e.Alert.SubscriberId, e.Alert.Channel)))
         {
             var claimed = new List<Routing.Alert>();
@@ -96,7 +100,7 @@ public sealed partial class AlertDispatcher(
             }
 
             var type = group.Key.Channel.Type;
-            var result = await SendAsync(group.Key.Channel, channel => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken);
+            var result = await SendAsync(group.Key.SubscriberId, group.Key.Channel, stopped, channel => channel.SendDigestAsync(claimed, cancellationToken), cancellationToken);
             var attempts = group.ToDictionary(e => e.Alert.AlertId, e => e.Attempts + 1, StringComparer.Ordinal);
             foreach (var alert in claimed)
             {
@@ -146,7 +150,10 @@ public sealed partial class AlertDispatcher(
     }
 
     /// <summary>Claims the alert, sends it through its channel, and records the outcome.</summary>
-    public async Task<AttemptResult> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    public async Task<AttemptResult> DeliverAsync(OutboxEntry entry, CancellationToken cancellationToken) =>
+        await DeliverAsync(entry, await OptOutsAsync(cancellationToken), cancellationToken);
+
+    private async Task<AttemptResult> DeliverAsync(OutboxEntry entry, ConcurrentDictionary<string, OptOut> stopped, CancellationToken cancellationToken)
     {
         var alert = entry.Alert;
         var claimedAt = time.GetUtcNow();
@@ -155,7 +162,7 @@ public sealed partial class AlertDispatcher(
             return AttemptResult.ClaimedElsewhere;
         }
 
-        var result = await SendAsync(alert.Channel, channel => channel.SendAsync(alert, cancellationToken), cancellationToken);
+        var result = await SendAsync(alert.SubscriberId, alert.Channel, stopped, channel => channel.SendAsync(alert, cancellationToken), cancellationToken);
         var now = time.GetUtcNow();
         switch (result.Outcome)
         {
@@ -188,16 +195,39 @@ public sealed partial class AlertDispatcher(
         _ => (AlertStatus.Pending, result.Reason ?? "unknown"),
     };
 
-    /// <summary>Through the channel of <paramref name="address"/>'s type, inside its destination's and endpoint's pipelines.</summary>
-    private async Task<DeliveryResult> SendAsync(Routing.ChannelAddress address, Func<IAlertChannel, Task<DeliveryResult>> send, CancellationToken cancellationToken)
+    /// <summary>
+    /// Through the channel of <paramref name="address"/>'s type, inside its destination's and endpoint's
+    /// pipelines; not at all to a channel that opted out. A destination found gone is disabled.
+    /// </summary>
+    private async Task<DeliveryResult> SendAsync(
+        string subscriberId, Routing.ChannelAddress address, ConcurrentDictionary<string, OptOut> stopped, Func<IAlertChannel, Task<DeliveryResult>> send, CancellationToken cancellationToken)
     {
+        if (stopped.TryGetValue(OptOut.KeyOf(subscriberId, address), out var optOut))
+        {
+            return DeliveryResult.Permanent($"not sent: {optOut.Reason} ({optOut.At:yyyy-MM-dd HH:mm} UTC).");
+        }
+
         if (!channelsByType.TryGetValue(address.Type, out var channel))
         {
             return DeliveryResult.Permanent($"no channel of type '{address.Type}' is registered.");
         }
 
-        return await resilience.SendAsync(channel, address, _ => SendSafelyAsync(() => send(channel), cancellationToken), cancellationToken);
+        var result = await resilience.SendAsync(channel, address, _ => SendSafelyAsync(() => send(channel), cancellationToken), cancellationToken);
+        if (result.DestinationGone)
+        {
+            var gone = new OptOut(subscriberId, address, result.Reason ?? "the destination is gone", time.GetUtcNow());
+            stopped.TryAdd(gone.Key, gone); // the rest of this pass sends it nothing either
+            if (await optOuts.AddOptOutAsync(gone, cancellationToken))
+            {
+                LogDisabled(subscriberId, address.Type, result.Reason);
+            }
+        }
+
+        return result;
     }
+
+    private async Task<ConcurrentDictionary<string, OptOut>> OptOutsAsync(CancellationToken cancellationToken) =>
+        new((await optOuts.GetOptOutsAsync(cancellationToken)).Select(o => KeyValuePair.Create(o.Key, o)), StringComparer.Ordinal);
 
     private static async Task<DeliveryResult> SendSafelyAsync(Func<Task<DeliveryResult>> send, CancellationToken cancellationToken)
     {
@@ -224,6 +254,9 @@ public sealed partial class AlertDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} failed (attempt {Attempt}), retrying in {Delay}: {Reason}")]
     private partial void LogRetrying(string alertId, string channel, int attempt, TimeSpan delay, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Disabled the {Channel} channel of subscriber {SubscriberId}: {Reason}")]
+    private partial void LogDisabled(string subscriberId, string channel, string? reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} not tried: {Reason}")]
     private partial void LogDeferred(string alertId, string channel, string? reason);

@@ -23,6 +23,7 @@ public sealed partial class AlertPipeline(
     IFeedStateStore feedStates,
     IItemLedger ledger,
     IOutbox outbox,
+    IOptOutStore optOuts,
     AlertDispatcher dispatcher,
     IOptions<FetchOptions> fetchOptions,
     TimeProvider time,
@@ -156,6 +157,13 @@ public sealed partial class AlertPipeline(
                 }
 
                 alerts.AddRange(router.Route(item, feed.DisplayName, matches, now));
+            }
+
+            if (alerts.Count > 0 && await optOuts.GetOptOutsAsync(cancellationToken) is { Count: > 0 } stopped)
+            {
+                // An unsubscribed or disabled channel gets no new alerts.
+                var keys = stopped.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+                alerts.RemoveAll(a => keys.Contains(OptOut.KeyOf(a.SubscriberId, a.Channel)));
             }
 
             // Alerts are stored before the items are marked seen. If the process dies in between, the

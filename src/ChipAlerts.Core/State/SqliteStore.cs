@@ -9,7 +9,7 @@ namespace ChipAlerts.Core.State;
 /// The embedded store: one SQLite file in WAL mode, a pooled connection per operation, so concurrent
 /// feed polls can write safely. Instants are stored as Unix milliseconds (UTC).
 /// </summary>
-public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
+public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string connectionString;
@@ -44,6 +44,9 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
                 next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, claimed_until INTEGER,
                 digest INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt_at, created_at);
+            CREATE TABLE IF NOT EXISTS opt_outs (
+                subscriber_id TEXT NOT NULL, channel TEXT NOT NULL, payload TEXT NOT NULL,
+                PRIMARY KEY (subscriber_id, channel));
             """);
         AddColumnIfMissing(connection, "alerts", "claimed_until", "INTEGER");
         AddColumnIfMissing(connection, "alerts", "digest", "INTEGER NOT NULL DEFAULT 0");
@@ -349,6 +352,38 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return new OutboxCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+    }
+
+    public async Task<bool> AddOptOutAsync(OptOut optOut, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection,
+            "INSERT OR IGNORE INTO opt_outs (subscriber_id, channel, payload) VALUES ($subscriber, $channel, $payload)",
+            ("$subscriber", optOut.SubscriberId), ("$channel", optOut.Channel.ToString()), ("$payload", JsonSerializer.Serialize(optOut, Json)));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> RemoveOptOutAsync(string subscriberId, ChannelAddress channel, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection,
+            "DELETE FROM opt_outs WHERE subscriber_id = $subscriber AND channel = $channel",
+            ("$subscriber", subscriberId), ("$channel", channel.ToString()));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<IReadOnlyList<OptOut>> GetOptOutsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT payload FROM opt_outs ORDER BY subscriber_id, channel");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var optOuts = new List<OptOut>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            optOuts.Add(JsonSerializer.Deserialize<OptOut>(reader.GetString(0), Json)!);
+        }
+
+        return optOuts;
     }
 
     private SqliteConnection Open()

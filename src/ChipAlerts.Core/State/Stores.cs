@@ -111,3 +111,25 @@ public interface IOutbox
 
     Task<OutboxCounts> CountAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A subscriber's channel that gets nothing more: the recipient unsubscribed, or the destination is gone
+/// (a deleted chat webhook). Alerts for it are not made, and those already made are not sent.
+/// </summary>
+public sealed record OptOut(string SubscriberId, ChannelAddress Channel, string Reason, DateTimeOffset At)
+{
+    public string Key => KeyOf(SubscriberId, Channel);
+
+    public static string KeyOf(string subscriberId, ChannelAddress channel) => $"{subscriberId}\n{channel}";
+}
+
+public interface IOptOutStore
+{
+    /// <summary>Records the opt-out; false when that channel had already opted out (the first reason stays).</summary>
+    Task<bool> AddOptOutAsync(OptOut optOut, CancellationToken cancellationToken);
+
+    /// <summary>Removes it (the operator re-enables a channel); false when there was none.</summary>
+    Task<bool> RemoveOptOutAsync(string subscriberId, ChannelAddress channel, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<OptOut>> GetOptOutsAsync(CancellationToken cancellationToken);
+}

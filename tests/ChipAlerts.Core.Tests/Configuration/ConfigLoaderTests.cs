@@ -151,6 +151,21 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_UnsubscribeProblems_AreNamed()
+    {
+        var errors = Errors("""
+            {
+              "feeds": [ { "id": "a", "url": "feed.xml" } ],
+              "email": { "from": "ChipAlerts <alerts@example.com>", "unsubscribeUrl": "http://alerts.example.com/api/unsubscribe" }
+            }
+            """, Settings(("ChipAlerts:UnsubscribeKey", "short")));
+
+        Assert.Equal(2, errors.Count);
+        Assert.Equal("email.unsubscribeUrl: 'http://alerts.example.com/api/unsubscribe' is not an https URL; give the public address of the unsubscribe endpoint, e.g. \"https://chipalerts.example.com/api/unsubscribe\" (http only for localhost).", errors[0]);
+        Assert.Matches(@"^email\.unsubscribeKeySetting: the setting 'ChipAlerts:UnsubscribeKey' must hold a random key of at least 32 characters \(for example the environment variable ChipAlerts__UnsubscribeKey=[0-9a-f]{48}\); it signs the unsubscribe links\.$", errors[1]);
+    }
+
+    [Fact]
     public void Load_SmtpProblems_AreNamed()
     {
         var errors = Errors("""

@@ -9,7 +9,7 @@ namespace ChipAlerts.Core.Tests.State;
 /// this and says how to open the store; opening it again must see the same data (a restarted process).
 /// </summary>
 public abstract class StoreContractTests<TStore>
-    where TStore : IFeedStateStore, IItemLedger, IOutbox
+    where TStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore
 {
     protected static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -164,6 +164,24 @@ public abstract class StoreContractTests<TStore>
         var due = Assert.Single(await store.GetDueAsync(Now.AddMinutes(1), 10, default));
         Assert.Equal((0, "circuit open", AlertStatus.Pending), (due.Attempts, due.LastError, due.Status));
         Assert.True(await store.TryClaimAsync(alert.AlertId, Now.AddMinutes(1), Now.AddMinutes(6), default));
+    }
+
+    [Fact]
+    public async Task OptOuts_AddOnceListRemove_AcrossReopen()
+    {
+        var store = Open();
+        var slack = new ChannelAddress("slack", "Hooks:Team/a#b?c");
+        Assert.True(await store.AddOptOutAsync(new OptOut("team", slack, "the slack webhook answered 404", Now), default));
+        Assert.False(await store.AddOptOutAsync(new OptOut("team", slack, "again", Now.AddHours(1)), default));
+        Assert.True(await store.AddOptOutAsync(new OptOut("desk", new ChannelAddress("email", "desk@example.com"), "the recipient unsubscribed", Now), default));
+
+        var listed = await Open().GetOptOutsAsync(default);
+
+        Assert.Equal(["desk", "team"], listed.Select(o => o.SubscriberId));
+        Assert.Equal(new OptOut("team", slack, "the slack webhook answered 404", Now), listed[1]);
+        Assert.True(await store.RemoveOptOutAsync("team", slack, default));
+        Assert.False(await store.RemoveOptOutAsync("team", slack, default));
+        Assert.Equal(["desk"], (await store.GetOptOutsAsync(default)).Select(o => o.SubscriberId));
     }
 
     [Fact]

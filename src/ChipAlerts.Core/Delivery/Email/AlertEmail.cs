@@ -13,7 +13,8 @@ namespace ChipAlerts.Core.Delivery.Email;
 /// </summary>
 public static class AlertEmail
 {
-    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date)
+    /// <summary>The email of one alert; <paramref name="unsubscribe"/> is the recipient's signed unsubscribe link, when an endpoint is configured.</summary>
+    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null)
     {
         var message = new MimeMessage();
         message.From.Add(from);
@@ -23,14 +24,15 @@ public static class AlertEmail
         // Stable across resends of the same alert, so a receiving system can drop a duplicate.
         message.MessageId = $"{alert.AlertId}@{Domain(from)}";
         message.Headers.Add("X-ChipAlerts-Alert-Id", alert.AlertId);
+        AddListHeaders(message, alert.SubscriberId, from, unsubscribe);
 
-        var body = new BodyBuilder { TextBody = Text(alert), HtmlBody = Html(alert) };
+        var body = new BodyBuilder { TextBody = Text(alert, unsubscribe), HtmlBody = Html(alert, unsubscribe) };
         message.Body = body.ToMessageBody();
         return message;
     }
 
     /// <summary>One email for several alerts of one recipient, grouped by watch-list (an item under every list it matched).</summary>
-    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date)
+    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null)
     {
         var groups = alerts
             .SelectMany(a => a.Matches.Select(m => (List: m.WatchList, Alert: a, Match: m)))
@@ -43,6 +45,7 @@ public static class AlertEmail
         message.Date = date;
         message.MessageId = $"{digestId}@{Domain(from)}";
         message.Headers.Add("X-ChipAlerts-Digest-Id", digestId);
+        AddListHeaders(message, alerts[0].SubscriberId, from, unsubscribe);
 
         var text = new StringBuilder();
         var html = new StringBuilder("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1f2328;max-width:640px\">");
@@ -63,13 +66,33 @@ public static class AlertEmail
             html.Append("</ul>");
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"ChipAlerts digest {digestId}.");
-        html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">ChipAlerts digest {E(digestId)}.</p></body></html>");
+        text.AppendLine(CultureInfo.InvariantCulture, $"ChipAlerts digest {digestId}.{TextUnsubscribe(unsubscribe)}");
+        html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">ChipAlerts digest {E(digestId)}.{HtmlUnsubscribe(unsubscribe)}</p></body></html>");
         message.Body = new BodyBuilder { TextBody = text.ToString(), HtmlBody = html.ToString() }.ToMessageBody();
         return message;
     }
 
-    private static string Text(Alert alert)
+    /// <summary>
+    /// List-Id names the stream (the subscriber's alerts) so clients can filter it; with a link,
+    /// List-Unsubscribe and List-Unsubscribe-Post make the client's own "Unsubscribe" one click (RFC 8058).
+    /// </summary>
+    private static void AddListHeaders(MimeMessage message, string subscriberId, MailboxAddress from, Uri? unsubscribe)
+    {
+        var label = new string([.. subscriberId.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
+        message.Headers.Add("List-Id", $"ChipAlerts <{(label.Length > 0 ? label : "alerts")}.{Domain(from)}>");
+        if (unsubscribe is not null)
+        {
+            message.Headers.Add("List-Unsubscribe", $"<{unsubscribe.AbsoluteUri}>");
+            message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
+    }
+
+    private static string TextUnsubscribe(Uri? unsubscribe) => unsubscribe is null ? "" : $"\nUnsubscribe: {unsubscribe.AbsoluteUri}";
+
+    private static string HtmlUnsubscribe(Uri? unsubscribe) =>
+        unsubscribe is null ? "" : $" <a href=\"{E(unsubscribe.AbsoluteUri)}\" style=\"color:#57606a\">Unsubscribe</a>";
+
+    private static string Text(Alert alert, Uri? unsubscribe)
     {
         var item = alert.Item;
         var text = new StringBuilder();
@@ -105,11 +128,11 @@ public static class AlertEmail
         }
 
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"You follow {alert.WatchLists} on ChipAlerts. Alert {alert.AlertId}.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"You follow {alert.WatchLists} on ChipAlerts. Alert {alert.AlertId}.{TextUnsubscribe(unsubscribe)}");
         return text.ToString();
     }
 
-    private static string Html(Alert alert)
+    private static string Html(Alert alert, Uri? unsubscribe)
     {
         var item = alert.Item;
         var html = new StringBuilder();
@@ -143,7 +166,7 @@ public static class AlertEmail
             html.Append(CultureInfo.InvariantCulture, $"<p>{E(item.Summary)}</p>");
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">You follow {E(alert.WatchLists)} on ChipAlerts. Alert {E(alert.AlertId)}.</p></body></html>");
+        html.Append(CultureInfo.InvariantCulture, $"<p style=\"color:#8c959f;font-size:12px\">You follow {E(alert.WatchLists)} on ChipAlerts. Alert {E(alert.AlertId)}.{HtmlUnsubscribe(unsubscribe)}</p></body></html>");
         return html.ToString();
     }
 

@@ -14,7 +14,7 @@ namespace ChipAlerts.Core.Delivery.Email;
 /// Sends alert emails by SMTP (MailKit) when <c>email.smtp</c> is configured; otherwise writes them as
 /// .eml files into the pickup folder &lt;outbox&gt;/mail, named by AlertId so a resend replaces, not adds.
 /// </summary>
-public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, TimeProvider time) : IAlertChannel, IDisposable
+public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, Unsubscribes unsubscribes, TimeProvider time) : IAlertChannel, IDisposable
 {
     /// <summary>How long an idle connection is kept for the next send; servers close idle ones after minutes.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(30);
@@ -34,12 +34,13 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         config.Config.Email?.Smtp is { } smtp ? $"smtp://{smtp.Host}:{smtp.Port}" : "pickup folder";
 
     public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
-        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow()), alert.AlertId, cancellationToken);
+        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel)), alert.AlertId, cancellationToken);
 
     public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
         var digestId = Alert.DigestIdOf(alerts);
-        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow()), "digest-" + digestId, cancellationToken);
+        var unsubscribe = unsubscribes.LinkFor(alerts[0].SubscriberId, alerts[0].Channel);
+        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), unsubscribe), "digest-" + digestId, cancellationToken);
     }
 
     private async Task<DeliveryResult> SendAsync(Func<MailboxAddress, MimeMessage> compose, string name, CancellationToken cancellationToken)

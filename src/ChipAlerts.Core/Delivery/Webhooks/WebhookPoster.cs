@@ -72,7 +72,7 @@ public sealed class WebhookPoster(
 
     /// <summary>
     /// HTTP 408, 429 and 5xx are worth retrying; other errors will not change by themselves. A chat webhook
-    /// that answers 404 or 410 has been deleted: the message says which setting to replace.
+    /// that answers 404 or 410 has been deleted: it is disabled, and the message says which setting to replace.
     /// </summary>
     private DeliveryResult Classify(HttpResponseMessage response, ChannelAddress channel)
     {
@@ -89,7 +89,7 @@ public sealed class WebhookPoster(
 
         if (channel.Type != ChannelConfig.WebhookType && status is 404 or 410)
         {
-            return DeliveryResult.Permanent($"the {Named(channel)} answered {status}: it was deleted or its URL changed; put a new URL in the setting '{channel.Target}'.");
+            return DeliveryResult.Gone($"the {Named(channel)} answered {status}: it was deleted or its URL changed; put a new URL in the setting '{channel.Target}', then `chipalerts optouts remove`.");
         }
 
         return DeliveryResult.Permanent($"the {Named(channel)} answered {status}.");

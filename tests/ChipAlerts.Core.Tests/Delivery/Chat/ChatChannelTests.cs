@@ -166,6 +166,7 @@ public sealed class ChatChannelTests : IAsyncLifetime
         var result = await Channel("slack").SendAsync(alert, default);
 
         Assert.Equal(DeliveryOutcome.PermanentFailure, result.Outcome);
-        Assert.Equal("the slack webhook answered 404: it was deleted or its URL changed; put a new URL in the setting 'Hooks:Deleted'.", result.Reason);
+        Assert.Equal("the slack webhook answered 404: it was deleted or its URL changed; put a new URL in the setting 'Hooks:Deleted', then `chipalerts optouts remove`.", result.Reason);
+        Assert.True(result.DestinationGone);
     }
 }
