@@ -179,7 +179,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
                 ["Status"] = nameof(AlertStatus.Pending),
                 ["Attempts"] = 0,
                 ["CreatedAt"] = alert.CreatedAt,
-                ["NextAttemptAt"] = alert.CreatedAt,
+                ["NextAttemptAt"] = alert.NotBefore ?? alert.CreatedAt,
                 ["Digest"] = alert.Digest,
             };
             try

@@ -10,7 +10,7 @@ public sealed class DigestCommand(IAnsiConsole console) : ConfiguredCommand(cons
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {
-        var summary = await services.GetRequiredService<AlertDispatcher>().SendDigestsAsync(cancellationToken);
+        var summary = await services.GetRequiredService<AlertDispatcher>().SendDigestsAsync(dueOnly: false, cancellationToken);
         Console.MarkupLineInterpolated($"Digests: {summary.Delivered} alerts delivered, {summary.Retrying} to retry, {summary.Failed} failed.");
         return ExitCodes.Ok;
     }

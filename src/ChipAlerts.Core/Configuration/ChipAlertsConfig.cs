@@ -97,8 +97,36 @@ public sealed record SubscriberConfig
     public List<string> WatchLists { get; init; } = [];
     public List<ChannelConfig> Channels { get; init; } = [];
 
-    /// <summary>True: alerts are held and sent together, one message per channel, by the digest pass.</summary>
+    /// <summary>True: alerts are held and sent together, one message per channel, on <see cref="DigestSchedule"/>.</summary>
     public bool Digest { get; init; }
+
+    /// <summary>
+    /// When this subscriber's digest goes out: a cron expression in <see cref="TimeZone"/>, e.g. "0 8 * * 1-5"
+    /// (weekdays at 08:00). Setting it makes the subscriber a digest subscriber; with only "digest": true,
+    /// <see cref="DefaultDigestSchedule"/>.
+    /// </summary>
+    public string? DigestSchedule { get; init; }
+
+    public const string DefaultDigestSchedule = "0 8 * * *";
+
+    /// <summary>IANA time zone of the digest schedule and quiet hours, e.g. "Asia/Tokyo". Default: UTC.</summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary>Immediate alerts made in this window are held until it ends (digests keep their own schedule).</summary>
+    public QuietHoursConfig? QuietHours { get; init; }
+
+    [JsonIgnore]
+    public bool IsDigest => Digest || DigestSchedule is not null;
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+/// <summary>A daily window in the subscriber's time zone, "HH:mm" to "HH:mm"; it may cross midnight ("22:00" to "07:00").</summary>
+public sealed record QuietHoursConfig
+{
+    public string From { get; init; } = "";
+    public string To { get; init; } = "";
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }

@@ -170,7 +170,29 @@ public static partial class ConfigLoader
         {
             var subscriber = config.Subscribers[i];
             var at = $"subscribers[{i}]";
-            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels", "digest"], errors);
+            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels", "digest", "digestSchedule", "timeZone", "quietHours"], errors);
+            if (subscriber.DigestSchedule is { } digestSchedule && !TryParseCron(digestSchedule, out _))
+            {
+                Error($"{at}.digestSchedule", $"'{digestSchedule}' is not a cron expression; write minute hour day month weekday, e.g. \"0 8 * * 1-5\" for weekdays at 08:00 in the subscriber's timeZone.");
+            }
+
+            if (subscriber.TimeZone is { } zone && !Routing.SubscriberClock.IsKnownZone(zone))
+            {
+                Error($"{at}.timeZone", $"'{zone}' is not a time zone; use an IANA name such as \"Asia/Tokyo\", \"Europe/Berlin\" or \"America/New_York\".");
+            }
+
+            if (subscriber.QuietHours is { } quiet)
+            {
+                ReportUnknown($"{at}.quietHours", quiet.Unknown, ["from", "to"], errors);
+                foreach (var (field, value) in (ReadOnlySpan<(string, string)>)[("from", quiet.From), ("to", quiet.To)])
+                {
+                    if (Routing.SubscriberClock.TimeOfDay(value) is null)
+                    {
+                        Error($"{at}.quietHours.{field}", $"'{value}' is not a time of day; write it as \"HH:mm\", e.g. {{ \"from\": \"22:00\", \"to\": \"07:00\" }}.");
+                    }
+                }
+            }
+
             CheckId(at, subscriber.Id, subscriberIds, "subscriber", Error);
             if (subscriber.WatchLists.Count == 0)
             {

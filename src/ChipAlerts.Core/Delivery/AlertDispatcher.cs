@@ -28,6 +28,7 @@ public enum AttemptResult
 public sealed partial class AlertDispatcher(
     IOutbox outbox,
     IOptOutStore optOuts,
+    Routing.AlertRouter router,
     IEnumerable<IAlertChannel> channels,
     DeliveryResilience resilience,
     IOptions<DeliveryOptions> options,
@@ -74,10 +75,12 @@ public sealed partial class AlertDispatcher(
     }
 
     /// <summary>
-    /// The digest pass: every pending digest alert, one message per subscriber and channel. Alerts whose
-    /// claim is lost to another deliverer are left to it; a failed digest keeps its alerts pending for the next pass.
+    /// The digest pass: the pending digest alerts of each subscriber and channel whose digest is due (a time
+    /// of their digestSchedule, in their time zone, has come since the oldest was made), or of every one
+    /// when not <paramref name="dueOnly"/>; one message each. Alerts whose claim is lost to another
+    /// deliverer are left to it; a failed digest keeps its alerts pending for the next pass.
     /// </summary>
-    public async Task<DeliverySummary> SendDigestsAsync(CancellationToken cancellationToken)
+    public async Task<DeliverySummary> SendDigestsAsync(bool dueOnly, CancellationToken cancellationToken)
     {
         int delivered = 0, retrying = 0, failed = 0;
         var now = time.GetUtcNow();
@@ -85,6 +88,13 @@ public sealed partial class AlertDispatcher(
         var stopped = await OptOutsAsync(cancellationToken);
         foreach (var group in held.GroupBy(e => (e.Alert.SubscriberId, e.Alert.Channel)))
         {
+            // A subscriber no longer configured has no schedule: what they had waiting goes now.
+            if (dueOnly && router.Knows(group.Key.SubscriberId)
+                && !router.ClockOf(group.Key.SubscriberId).DigestDue(group.Min(e => e.Alert.CreatedAt), now))
+            {
+                continue;
+            }
+
             var claimed = new List<Routing.Alert>();
             foreach (var entry in group)
             {

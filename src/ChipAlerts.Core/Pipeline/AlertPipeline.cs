@@ -68,7 +68,9 @@ public sealed partial class AlertPipeline(
             }
         }
 
-        var delivery = await dispatcher.DeliverDueAsync(cancellationToken);
+        var immediate = await dispatcher.DeliverDueAsync(cancellationToken);
+        var digests = await dispatcher.SendDigestsAsync(dueOnly: true, cancellationToken);
+        var delivery = new DeliverySummary(immediate.Delivered + digests.Delivered, immediate.Retrying + digests.Retrying, immediate.Failed + digests.Failed);
         var counts = await outbox.CountAsync(cancellationToken);
         return new CycleSummary
         {

@@ -21,6 +21,9 @@ public sealed record Alert
     /// <summary>Held for the subscriber's digest rather than sent at once.</summary>
     public bool Digest { get; init; }
 
+    /// <summary>Not sent before this (the end of the subscriber's quiet hours); null: at once.</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
     public string WatchLists => string.Join(", ", Matches.Select(m => m.WatchList));
 
     /// <summary>The id of a digest of these alerts: the same alerts always give the same id (Message-ID, webhook-id).</summary>

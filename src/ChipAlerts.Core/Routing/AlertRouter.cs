@@ -7,6 +7,8 @@ namespace ChipAlerts.Core.Routing;
 /// <summary>Matches × subscriptions → alerts: one per (subscriber, channel, item), carrying the lists that subscriber follows.</summary>
 public sealed class AlertRouter(IReadOnlyList<SubscriberConfig> subscribers)
 {
+    private readonly Dictionary<string, SubscriberClock> clocks = subscribers.ToDictionary(s => s.Id, s => new SubscriberClock(s), StringComparer.Ordinal);
+
     public IReadOnlyList<Alert> Route(FeedItem item, string feedName, IReadOnlyList<WatchListMatch> matches, DateTimeOffset now)
     {
         if (matches.Count == 0)
@@ -25,6 +27,8 @@ public sealed class AlertRouter(IReadOnlyList<SubscriberConfig> subscribers)
                 continue;
             }
 
+            // Quiet hours hold immediate alerts; a digest keeps its own schedule.
+            var notBefore = subscriber.IsDigest ? null : clocks[subscriber.Id].QuietUntil(now);
             foreach (var channel in subscriber.Channels)
             {
                 var address = AddressOf(channel);
@@ -37,13 +41,19 @@ public sealed class AlertRouter(IReadOnlyList<SubscriberConfig> subscribers)
                     Item = item,
                     Matches = relevant,
                     CreatedAt = now,
-                    Digest = subscriber.Digest,
+                    Digest = subscriber.IsDigest,
+                    NotBefore = notBefore,
                 });
             }
         }
 
         return alerts;
     }
+
+    /// <summary>The clock of a configured subscriber.</summary>
+    public SubscriberClock ClockOf(string subscriberId) => clocks[subscriberId];
+
+    public bool Knows(string subscriberId) => clocks.ContainsKey(subscriberId);
 
     public static ChannelAddress AddressOf(ChannelConfig channel) => channel.Type switch
     {

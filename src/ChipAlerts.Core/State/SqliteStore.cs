@@ -209,14 +209,14 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         await using var transaction = connection.BeginTransaction();
         await using var command = Command(connection, """
             INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, item_key, payload, status, created_at, next_attempt_at, digest)
-            VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $created, $digest)
+            VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $next, $digest)
             """);
         command.Transaction = transaction;
         var added = new List<string>();
         foreach (var alert in alerts)
         {
             SetParameters(command, ("$id", alert.AlertId), ("$subscriber", alert.SubscriberId), ("$channel", alert.Channel.ToString()),
-                ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)), ("$digest", alert.Digest));
+                ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)), ("$next", Millis(alert.NotBefore ?? alert.CreatedAt)), ("$digest", alert.Digest));
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 added.Add(alert.AlertId);

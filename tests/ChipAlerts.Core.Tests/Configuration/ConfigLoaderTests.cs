@@ -151,6 +151,30 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_ScheduleProblems_AreNamed()
+    {
+        var errors = Errors("""
+            {
+              "feeds": [ { "id": "a", "url": "feed.xml" } ],
+              "watchLists": [ { "name": "Rapidus", "query": "Rapidus" } ],
+              "subscribers": [ {
+                "id": "s", "watchLists": [ "Rapidus" ], "channels": [ { "type": "email", "to": "s@example.com" } ],
+                "digestSchedule": "at eight", "timeZone": "Mars/Olympus", "quietHours": { "from": "25:00", "to": "7am" }
+              } ],
+              "email": { "from": "ChipAlerts <alerts@example.com>" }
+            }
+            """);
+
+        Assert.Equal(
+        [
+            "subscribers[0].digestSchedule: 'at eight' is not a cron expression; write minute hour day month weekday, e.g. \"0 8 * * 1-5\" for weekdays at 08:00 in the subscriber's timeZone.",
+            "subscribers[0].timeZone: 'Mars/Olympus' is not a time zone; use an IANA name such as \"Asia/Tokyo\", \"Europe/Berlin\" or \"America/New_York\".",
+            "subscribers[0].quietHours.from: '25:00' is not a time of day; write it as \"HH:mm\", e.g. { \"from\": \"22:00\", \"to\": \"07:00\" }.",
+            "subscribers[0].quietHours.to: '7am' is not a time of day; write it as \"HH:mm\", e.g. { \"from\": \"22:00\", \"to\": \"07:00\" }.",
+        ], errors);
+    }
+
+    [Fact]
     public void Load_UnsubscribeProblems_AreNamed()
     {
         var errors = Errors("""

@@ -64,7 +64,7 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Equal((4, 2, 2), (cycle.AlertsCreated, cycle.AlertsDelivered, cycle.AlertsPending));
         Assert.All(smtp.Messages, m => Assert.Equal("desk@example.com", m.To.Mailboxes.Single().Address));
 
-        var digest = await host.Dispatcher.SendDigestsAsync(default);
+        var digest = await host.Dispatcher.SendDigestsAsync(dueOnly: false, default);
 
         Assert.Equal(new(2, 0, 0), digest);
         var message = smtp.Messages.Single(m => m.To.Mailboxes.Single().Address == "weekly@example.com");
@@ -74,8 +74,51 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Contains("<a href=\"https://wire.example.com/2\" style=\"color:#0969da\">Micron (MU.O) beats estimates</a>", message.HtmlBody, StringComparison.Ordinal);
         Assert.Equal(new OutboxCounts(0, 4, 0), await host.Store.CountAsync(default));
 
-        Assert.Equal(new(0, 0, 0), await host.Dispatcher.SendDigestsAsync(default));
+        Assert.Equal(new(0, 0, 0), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
         Assert.Equal(3, smtp.Messages.Count);
+    }
+
+    [Fact]
+    public async Task Digest_GoesOutWhenTheSubscribersScheduleComesInTheirTimeZone_OnceFromTheCycle()
+    {
+        // 12:00 UTC is 21:00 in Tokyo; the next 08:00 there is 23:00 UTC.
+        using var host = Host(Digest(new ChannelConfig { Type = "email", To = "weekly@example.com" }) with { Digest = false, DigestSchedule = "0 8 * * *", TimeZone = "Asia/Tokyo" });
+
+        var made = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        time.Advance(TimeSpan.FromHours(10) + TimeSpan.FromMinutes(59));
+        var early = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        time.Advance(TimeSpan.FromMinutes(1));
+        var due = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        var after = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal((2, 0, 2), (made.AlertsCreated, made.AlertsDelivered, made.AlertsPending));
+        Assert.Equal((0, 2), (early.AlertsDelivered, early.AlertsPending));
+        Assert.Equal((2, 0), (due.AlertsDelivered, due.AlertsPending));
+        Assert.Equal(0, after.AlertsDelivered);
+        var message = Assert.Single(smtp.Messages);
+        Assert.Equal("[ChipAlerts] Digest: 2 new items on Rapidus, Micron", message.Subject);
+    }
+
+    [Fact]
+    public async Task QuietHours_HoldImmediateAlertsUntilTheWindowEnds_InTheSubscribersTimeZone()
+    {
+        // 22:30 UTC is 23:30 in Berlin (winter), inside 22:00-07:00; it ends at 07:00 Berlin = 06:00 UTC.
+        time.Advance(TimeSpan.FromHours(10.5));
+        var night = Configs.Desk with { TimeZone = "Europe/Berlin", QuietHours = new QuietHoursConfig { From = "22:00", To = "07:00" } };
+        using var host = Host(night);
+
+        var made = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        var pending = await host.Store.ListAsync(AlertStatus.Pending, 10, default);
+        time.Advance(TimeSpan.FromHours(7.5) - TimeSpan.FromSeconds(1));
+        var before = await host.Dispatcher.DeliverDueAsync(default);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var morning = await host.Dispatcher.DeliverDueAsync(default);
+
+        Assert.Equal((2, 0), (made.AlertsCreated, made.AlertsDelivered));
+        Assert.All(pending, e => Assert.Equal(new DateTimeOffset(2026, 1, 2, 6, 0, 0, TimeSpan.Zero), e.NextAttemptAt));
+        Assert.Equal(new(0, 0, 0), before);
+        Assert.Equal(new(2, 0, 0), morning);
+        Assert.Equal(2, smtp.Messages.Count);
     }
 
     [Fact]
@@ -85,9 +128,9 @@ public sealed class DigestTests : IAsyncLifetime
         await host.Pipeline.RunCycleAsync(allFeeds: true, default);
         smtp.Reply = () => (SmtpReplyCode)451;
 
-        Assert.Equal(new(0, 2, 0), await host.Dispatcher.SendDigestsAsync(default));
+        Assert.Equal(new(0, 2, 0), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
         smtp.Reply = () => null;
-        Assert.Equal(new(2, 0, 0), await host.Dispatcher.SendDigestsAsync(default));
+        Assert.Equal(new(2, 0, 0), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
 
         Assert.Single(smtp.Messages);
     }
@@ -98,7 +141,7 @@ public sealed class DigestTests : IAsyncLifetime
         using var host = Host(Digest(new ChannelConfig { Type = "webhook", UrlSetting = "Hooks:Team", SigningSecretSetting = "Hooks:TeamSecret" }));
         await host.Pipeline.RunCycleAsync(allFeeds: true, default);
 
-        await host.Dispatcher.SendDigestsAsync(default);
+        await host.Dispatcher.SendDigestsAsync(dueOnly: false, default);
 
         var request = Assert.Single(server.Requests, r => r.Path == "/hook");
         using var json = JsonDocument.Parse(request.Body);
@@ -120,7 +163,7 @@ public sealed class DigestTests : IAsyncLifetime
         var alert = Alerts.For(Alerts.Item(), new ChannelAddress("pager", "desk"), time.GetUtcNow()) with { Digest = true };
         await host.Store.AddAsync([alert], default);
 
-        Assert.Equal(new(0, 0, 1), await host.Dispatcher.SendDigestsAsync(default));
+        Assert.Equal(new(0, 0, 1), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
 
         var entry = await host.Store.GetAsync(alert.AlertId, default);
         Assert.Equal((AlertStatus.Failed, "no channel of type 'pager' is registered."), (entry!.Status, entry.LastError));
