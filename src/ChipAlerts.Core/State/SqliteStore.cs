@@ -9,10 +9,11 @@ namespace ChipAlerts.Core.State;
 /// The embedded store: one SQLite file in WAL mode, a pooled connection per operation, so concurrent
 /// feed polls can write safely. Instants are stored as Unix milliseconds (UTC).
 /// </summary>
-public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore
+public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string connectionString;
+    private readonly SemaphoreSlim outboxWrites = new(1, 1);
 
     public SqliteStore(string path)
     {
@@ -284,42 +285,45 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         return entries;
     }
 
-    public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        // One statement: SQLite serialises writers, so of two concurrent claims exactly one updates the row.
-        await using var command = Command(connection, """
+    // One statement: SQLite serialises writers, so of two concurrent claims (two processes too) exactly one updates the row.
+    public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken) =>
+        await UpdateAsync("""
             UPDATE alerts SET claimed_until = $until
             WHERE alert_id = $id AND status = 'Pending' AND (claimed_until IS NULL OR claimed_until <= $now)
-            """, ("$id", alertId), ("$now", Millis(now)), ("$until", Millis(until)));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+            """, cancellationToken, ("$id", alertId), ("$now", Millis(now)), ("$until", Millis(until))) == 1;
 
-    public async Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection,
+    public Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        UpdateAsync(
             "UPDATE alerts SET status = 'Delivered', attempts = attempts + 1, delivered_at = $at, last_error = NULL, claimed_until = NULL WHERE alert_id = $id",
-            ("$id", alertId), ("$at", Millis(at)));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            cancellationToken, ("$id", alertId), ("$at", Millis(at)));
 
-    public async Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection,
+    public Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken) =>
+        UpdateAsync(
             "UPDATE alerts SET next_attempt_at = $next, last_error = $reason, claimed_until = NULL WHERE alert_id = $id AND status = 'Pending'",
-            ("$id", alertId), ("$next", Millis(until)), ("$reason", reason));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            cancellationToken, ("$id", alertId), ("$next", Millis(until)), ("$reason", reason));
 
-    public async Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken)
+    public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken) =>
+        UpdateAsync(
+            "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error, claimed_until = NULL WHERE alert_id = $id",
+            cancellationToken, ("$id", alertId), ("$status", status.ToString()), ("$next", Millis(nextAttemptAt)), ("$error", error));
+
+    /// <summary>
+    /// One outbox update, one at a time within this process: concurrent deliverers would otherwise meet
+    /// SQLite's write lock and wait out its busy retries, which cost more than the queue here.
+    /// </summary>
+    private async Task<int> UpdateAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var connection = Open();
-        await using var command = Command(connection,
-            "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error, claimed_until = NULL WHERE alert_id = $id",
-            ("$id", alertId), ("$status", status.ToString()), ("$next", Millis(nextAttemptAt)), ("$error", error));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        await outboxWrites.WaitAsync(cancellationToken);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            outboxWrites.Release();
+        }
     }
 
     public async Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken)
@@ -385,6 +389,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
 
         return optOuts;
     }
+
+    public void Dispose() => outboxWrites.Dispose();
 
     private SqliteConnection Open()
     {
