@@ -191,6 +191,12 @@ public sealed record SmtpConfig
     /// <summary>The name of the setting that holds the password.</summary>
     public string? PasswordSetting { get; init; }
 
+    /// <summary>
+    /// SHA-256 of the relay's certificate (64 hex digits, colons allowed): a relay with a self-signed
+    /// certificate is trusted when it presents exactly this one. Without it, the usual chain checks apply.
+    /// </summary>
+    public string? CertificateThumbprint { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 }

@@ -349,7 +349,12 @@ public static partial class ConfigLoader
             return;
         }
 
-        ReportUnknown("email.smtp", smtp.Unknown, ["host", "port", "security", "userName", "passwordSetting"], errors);
+        ReportUnknown("email.smtp", smtp.Unknown, ["host", "port", "security", "userName", "passwordSetting", "certificateThumbprint"], errors);
+        if (smtp.CertificateThumbprint is { } pin && Delivery.Email.EmailChannel.NormalizeThumbprint(pin) is null)
+        {
+            errors.Add(new("email.smtp.certificateThumbprint", "not a SHA-256 thumbprint: give the 64 hex digits of the relay certificate's SHA-256 (for example from `openssl x509 -noout -fingerprint -sha256`)."));
+        }
+
         if (string.IsNullOrWhiteSpace(smtp.Host))
         {
             errors.Add(new("email.smtp.host", "missing: give the SMTP server's host name, or remove \"smtp\" to write emails to the outbox folder."));

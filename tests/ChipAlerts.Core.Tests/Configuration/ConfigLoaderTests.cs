@@ -195,7 +195,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var errors = Errors("""
             {
               "feeds": [ { "id": "a", "url": "feed.xml" } ],
-              "email": { "from": "alerts", "smtp": { "host": "", "port": 0, "security": "Auto", "passwordSetting": "Smtp:Password" } }
+              "email": { "from": "alerts", "smtp": { "host": "", "port": 0, "security": "Auto", "passwordSetting": "Smtp:Password", "certificateThumbprint": "AB:CD" } }
             }
             """);
 
@@ -206,7 +206,8 @@ public sealed class ConfigLoaderTests : IDisposable
             "email.smtp.port: 0 is not a TCP port; use 587 (StartTls) or 465 (SslOnConnect).",
             "email.smtp.security: 'Auto' is not supported; use \"StartTls\", \"SslOnConnect\", or \"None\" for a relay on localhost.",
             "email.smtp.passwordSetting: the setting 'Smtp:Password' is not set; set it (for example as the environment variable Smtp__Password) to the SMTP password.",
-        ], errors);
+        ], errors.Where(e => !e.StartsWith("email.smtp.certificateThumbprint", StringComparison.Ordinal)));
+        Assert.Contains("email.smtp.certificateThumbprint: not a SHA-256 thumbprint: give the 64 hex digits of the relay certificate's SHA-256 (for example from `openssl x509 -noout -fingerprint -sha256`).", errors);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Authentication;
@@ -37,16 +38,31 @@ public sealed class SmtpSink : IAsyncDisposable
     private int sessions;
     private int disposed;
 
-    /// <summary>With <paramref name="password"/>, the server requires AUTH (PLAIN/LOGIN) as user "alerts" with that password.</summary>
-    public static async Task<SmtpSink> StartAsync(int? port = null, string? password = null)
+    /// <summary>Messages that arrived over TLS (STARTTLS or implicit).</summary>
+    public int SecureMessages => secureMessages;
+
+    private int secureMessages;
+
+    /// <summary>
+    /// With <paramref name="password"/>, the server requires AUTH (PLAIN/LOGIN) as user "alerts" with that
+    /// password. With <paramref name="certificate"/>, it offers STARTTLS, or with <paramref name="implicitTls"/>
+    /// speaks TLS from the first byte (port 465 style).
+    /// </summary>
+    public static async Task<SmtpSink> StartAsync(int? port = null, string? password = null, X509Certificate2? certificate = null, bool implicitTls = false)
     {
         var sink = new SmtpSink { Port = port ?? FreePort() };
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(e => e
-                .Endpoint(new IPEndPoint(IPAddress.Loopback, sink.Port))
-                .AllowUnsecureAuthentication(password is not null)
-                .AuthenticationRequired(password is not null))
+            .Endpoint(e =>
+            {
+                e.Endpoint(new IPEndPoint(IPAddress.Loopback, sink.Port))
+                    .AllowUnsecureAuthentication(password is not null)
+                    .AuthenticationRequired(password is not null);
+                if (certificate is not null)
+                {
+                    e.Certificate(certificate).IsSecure(implicitTls);
+                }
+            })
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(sink));
@@ -119,6 +135,11 @@ public sealed class SmtpSink : IAsyncDisposable
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref sink.attempts);
+            if (context.Pipe.IsSecure)
+            {
+                Interlocked.Increment(ref sink.secureMessages);
+            }
+
             if (sink.Reply() is { } code)
             {
                 return new SmtpResponse(code, $"scripted {(int)code}");
@@ -128,5 +149,22 @@ public sealed class SmtpSink : IAsyncDisposable
             sink.Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
             return SmtpResponse.Ok;
         }
+    }
+}
+
+/// <summary>A self-signed certificate for "localhost" and 127.0.0.1, for test servers that speak TLS.</summary>
+public static class TestCertificates
+{
+    public static X509Certificate2 Localhost()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var created = request.CreateSelfSigned(TimeProvider.System.GetUtcNow().AddDays(-1), TimeProvider.System.GetUtcNow().AddDays(1));
+        // Through PKCS#12, so the private key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Routing;
 using MailKit;
@@ -125,11 +126,33 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
                 "None" => SecureSocketOptions.None,
                 _ => SecureSocketOptions.StartTls, // never Auto: it silently falls back to plaintext
             };
-            await fresh.ConnectAsync(smtp.Host, smtp.Port, security, cancellationToken);
+            if (smtp.CertificateThumbprint is { } pinned && NormalizeThumbprint(pinned) is { } pin)
+            {
+                fresh.ServerCertificateValidationCallback = (_, certificate, _, errors) =>
+                    errors == System.Net.Security.SslPolicyErrors.None
+                    || certificate is not null && Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())) == pin;
+            }
+
+            try
+            {
+                await fresh.ConnectAsync(smtp.Host, smtp.Port, security, cancellationToken);
+            }
+            catch (NotSupportedException) when (security == SecureSocketOptions.StartTls)
+            {
+                throw new SmtpSetupException($"the SMTP server at {smtp.Host}:{smtp.Port} does not offer STARTTLS, and ChipAlerts does not send in plaintext; use a relay that does, or \"security\": \"SslOnConnect\" (port 465).");
+            }
+
             if (smtp.UserName is { Length: > 0 } userName)
             {
                 var password = new Secret(smtp.PasswordSetting is null ? "" : settings[smtp.PasswordSetting] ?? "");
-                await fresh.AuthenticateAsync(userName, password.Reveal(), cancellationToken);
+                try
+                {
+                    await fresh.AuthenticateAsync(userName, password.Reveal(), cancellationToken);
+                }
+                catch (NotSupportedException)
+                {
+                    throw new SmtpSetupException("the SMTP server offers no authentication; remove email.smtp.userName or use a server that does.");
+                }
             }
 
             Interlocked.Increment(ref connectionsOpened);
@@ -147,13 +170,23 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
     {
         SmtpCommandException e when (int)e.StatusCode >= 500 => DeliveryResult.Permanent($"SMTP {(int)e.StatusCode}: {e.Message}"),
         SmtpCommandException e => DeliveryResult.Retry($"SMTP {(int)e.StatusCode}: {e.Message}"),
-        NotSupportedException => DeliveryResult.Retry("the SMTP server offers no authentication; remove email.smtp.userName or use a server that does."),
+        // Fixing the configuration should let the backlog through, so these stay retryable.
+        SmtpSetupException e => DeliveryResult.Retry(e.Message),
         // Fixing the credentials should let the backlog through, so this stays retryable.
         AuthenticationException e => DeliveryResult.Retry($"SMTP authentication failed: {e.Message}"),
-        SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or SslHandshakeException =>
+        SslHandshakeException => DeliveryResult.Retry(
+            $"TLS with {smtp.Host}:{smtp.Port} failed: the relay's certificate is not trusted or TLS could not be agreed; a relay with a self-signed certificate can be pinned with email.smtp.certificateThumbprint."),
+        SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException =>
             DeliveryResult.Retry($"SMTP connection to {smtp.Host}:{smtp.Port} failed: {exception.Message}"),
         _ => null,
     };
+
+    /// <summary>A SHA-256 thumbprint as 64 upper-case hex digits (colons, spaces and case ignored); null when it is not one.</summary>
+    public static string? NormalizeThumbprint(string text)
+    {
+        var hex = new string([.. text.Where(c => c is not (':' or ' '))]).ToUpperInvariant();
+        return hex.Length == 64 && hex.All(char.IsAsciiHexDigit) ? hex : null;
+    }
 
     private void Drop()
     {
@@ -170,3 +203,6 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         gate.Dispose();
     }
 }
+
+/// <summary>The relay and the configuration do not fit (no STARTTLS, no AUTH): said once, in words that name the fix.</summary>
+public sealed class SmtpSetupException(string message) : Exception(message);

@@ -205,4 +205,50 @@ public sealed class EmailChannelTests : IAsyncLifetime
         Assert.NotNull(message.HtmlBody);
         Assert.NotNull(message.TextBody);
     }
+
+    [Theory]
+    [InlineData("StartTls", false)]
+    [InlineData("SslOnConnect", true)]
+    public async Task Send_OverTls_ToARelayWhoseSelfSignedCertificateIsPinned(string security, bool implicitTls)
+    {
+        using var certificate = TestCertificates.Localhost();
+        await using var tls = await SmtpSink.StartAsync(certificate: certificate, implicitTls: implicitTls);
+        var pin = string.Join(':', Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData)).Chunk(2).Select(c => new string(c)));
+
+        var result = await TlsChannel(tls, security, pin).SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryResult.Delivered, result);
+        Assert.Equal((1, 1), (tls.Messages.Count, tls.SecureMessages));
+    }
+
+    [Fact]
+    public async Task Send_OverTls_AnUntrustedCertificate_IsRefusedAndSaysHowToPinIt()
+    {
+        using var certificate = TestCertificates.Localhost();
+        await using var tls = await SmtpSink.StartAsync(certificate: certificate);
+
+        var result = await TlsChannel(tls, "StartTls", pin: null).SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, result.Outcome);
+        Assert.Equal($"TLS with 127.0.0.1:{tls.Port} failed: the relay's certificate is not trusted or TLS could not be agreed; a relay with a self-signed certificate can be pinned with email.smtp.certificateThumbprint.", result.Reason);
+        Assert.Empty(tls.Messages);
+    }
+
+    [Fact]
+    public async Task Send_StartTlsToARelayWithoutIt_NeverFallsBackToPlaintext()
+    {
+        var result = await TlsChannel(smtp, "StartTls", pin: null).SendAsync(Alerts.Email(), default);
+
+        Assert.Equal(DeliveryOutcome.RetryableFailure, result.Outcome);
+        Assert.Equal($"the SMTP server at 127.0.0.1:{smtp.Port} does not offer STARTTLS, and ChipAlerts does not send in plaintext; use a relay that does, or \"security\": \"SslOnConnect\" (port 465).", result.Reason);
+        Assert.Empty(smtp.Messages);
+    }
+
+    private EmailChannel TlsChannel(SmtpSink server, string security, string? pin)
+    {
+        var config = Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], server.Port);
+        config = config with { Email = config.Email! with { Smtp = config.Email.Smtp! with { Security = security, CertificateThumbprint = pin } } };
+        var host = PipelineHost.Create(dir, config);
+        return (EmailChannel)host.Get<IEnumerable<IAlertChannel>>().Single(c => c.Type == "email");
+    }
 }
