@@ -255,6 +255,7 @@ public sealed partial class AlertDispatcher(
     internal TimeSpan RetryDelay(int attempts, TimeSpan? retryAfter)
     {
         var backoff = Backoff.Exponential(options.RetryDelay, attempts, options.MaxRetryDelay);
+        backoff += backoff * (options.RetryJitter * Random.Shared.NextDouble());
         var delay = retryAfter is { } asked && asked > backoff ? asked : backoff;
         return delay < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : delay;
     }

@@ -15,6 +15,13 @@ public sealed class DeliveryOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Up to this fraction of each retry delay is added at random, so alerts that failed together (an
+    /// outage) do not all come back in the same second.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double RetryJitter { get; set; } = 0.1;
+
+    /// <summary>
     /// Attempts before an alert whose failures are all worth retrying is dead-lettered (kept, with its last
     /// error, until `chipalerts deliveries replay`). Ten attempts from 30 s doubling to 1 h span about 4.5 hours.
     /// </summary>

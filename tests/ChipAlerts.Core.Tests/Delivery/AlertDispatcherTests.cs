@@ -139,4 +139,16 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
     }
+
+    [Fact]
+    public void RetryDelay_Jitter_AddsUpToItsFractionAtRandom()
+    {
+        using var jittery = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port),
+            new Dictionary<string, string?> { ["ChipAlerts:Delivery:RetryJitter"] = "0.5" }, time);
+
+        var delays = Enumerable.Range(0, 50).Select(_ => jittery.Dispatcher.RetryDelay(1, null)).ToList();
+
+        Assert.All(delays, d => Assert.InRange(d, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(45)));
+        Assert.True(delays.Distinct().Count() > 10);
+    }
 }

@@ -39,6 +39,7 @@ public sealed class PipelineHost : IDisposable
         ["ChipAlerts:Fetch:Jitter"] = "0", // exact poll times; FeedPlannerTests covers jitter
         ["ChipAlerts:Delivery:WebhookTimeout"] = "00:00:02",
         ["ChipAlerts:Delivery:QuickRetryDelay"] = "00:00:00.001", // quick retries still happen, without the wait
+        ["ChipAlerts:Delivery:RetryJitter"] = "0", // exact retry times; RetryDelay_Jitter covers jitter
     };
 
     public static PipelineHost Create(TempDir dir, ChipAlertsConfig config, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
