@@ -218,12 +218,10 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
             .Select(ToEntry)];
     }
 
-    public Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        QueryUnclaimedAsync(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq true"), now, int.MaxValue, cancellationToken);
-
-    private async Task<IReadOnlyList<OutboxEntry>> QueryUnclaimedAsync(string filter, DateTimeOffset now, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var found = new List<TableEntity>();
+        var filter = TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq true");
         await foreach (var e in alertTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             if (e.GetDateTimeOffset("ClaimedUntil") is not { } claimed || claimed <= now)
@@ -235,7 +233,6 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
         return [.. found
             .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
             .ThenBy(e => e.RowKey, StringComparer.Ordinal)
-            .Take(max)
             .Select(ToEntry)];
     }
 

@@ -89,8 +89,7 @@ public sealed partial class AlertDispatcher(
         foreach (var group in held.GroupBy(e => (e.Alert.SubscriberId, e.Alert.Channel)))
         {
             // A subscriber no longer configured has no schedule: what they had waiting goes now.
-            if (dueOnly && router.Knows(group.Key.SubscriberId)
-                && !router.ClockOf(group.Key.SubscriberId).DigestDue(group.Min(e => e.Alert.CreatedAt), now))
+            if (dueOnly && router.ClockOf(group.Key.SubscriberId) is { } clock && !clock.DigestDue(group.Min(e => e.Alert.CreatedAt), now))
             {
                 continue;
             }

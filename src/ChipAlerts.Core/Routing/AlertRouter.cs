@@ -50,10 +50,8 @@ public sealed class AlertRouter(IReadOnlyList<SubscriberConfig> subscribers)
         return alerts;
     }
 
-    /// <summary>The clock of a configured subscriber.</summary>
-    public SubscriberClock ClockOf(string subscriberId) => clocks[subscriberId];
-
-    public bool Knows(string subscriberId) => clocks.ContainsKey(subscriberId);
+    /// <summary>The clock of a configured subscriber; null for one no longer configured.</summary>
+    public SubscriberClock? ClockOf(string subscriberId) => clocks.GetValueOrDefault(subscriberId);
 
     public static ChannelAddress AddressOf(ChannelConfig channel) => channel.Type switch
     {
