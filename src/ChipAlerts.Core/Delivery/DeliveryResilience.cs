@@ -1,10 +1,8 @@
-using System.Threading.RateLimiting;
 using ChipAlerts.Core.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.RateLimiting;
 using Polly.Registry;
 using Polly.Retry;
 
@@ -51,11 +49,6 @@ public sealed partial class DeliveryResilience(IOptions<DeliveryOptions> options
 
             return DeliveryResult.Defer($"{endpointName} failed repeatedly; its circuit is open, not tried for {Math.Ceiling(wait.TotalSeconds):0} s.", wait);
         }
-        catch (RateLimiterRejectedException e)
-        {
-            var wait = e.RetryAfter ?? TimeSpan.FromSeconds(1);
-            return DeliveryResult.Defer($"{address.Type} destination has more alerts waiting than its rate limit lets through.", wait);
-        }
     }
 
     private void ConfigureDestination(ResiliencePipelineBuilder<DeliveryResult> builder, ConfigureBuilderContext<string> context, string type)
@@ -78,16 +71,8 @@ public sealed partial class DeliveryResilience(IOptions<DeliveryOptions> options
 
         if (options.MessagesPerSecond.TryGetValue(type, out var perSecond) && perSecond > 0)
         {
-            // A bucket of one: evenly spaced sends, never a burst over the limit.
-            var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = 1,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1 / perSecond),
-                QueueLimit = 10_000,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
+            // Evenly spaced sends (a Pacer; see there why not a token bucket).
+            var limiter = new Pacer(TimeSpan.FromSeconds(1 / perSecond));
             context.OnPipelineDisposed(limiter.Dispose);
             builder.AddRateLimiter(limiter);
         }
