@@ -4,11 +4,10 @@ using System.Net;
 using System.Text.Json;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.Delivery;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
-using ChipAlerts.Core.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -82,12 +81,11 @@ internal static class DeliveryThroughput
             ["ChipAlerts:ConfigPath"] = configPath,
             ["ChipAlerts:DataPath"] = Path.Combine(dir, "chipalerts.db"),
             ["ChipAlerts:OutboxPath"] = Path.Combine(dir, "outbox"),
-            ["ChipAlerts:Delivery:BatchSize"] = "500",
             ["Hooks:DeskSecret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         }.Concat(Enumerable.Range(0, destinations).Select(d =>
             KeyValuePair.Create($"Hooks:Desk{d}", (string?)(receiver.Urls.First() + $"/hook/{d}?token=t"))))).Build();
         var services = new ServiceCollection().AddLogging().AddChipAlerts(settings).BuildServiceProvider();
-        var outbox = services.GetRequiredService<IOutbox>();
+        var outbox = services.GetRequiredService<AlertOutbox>();
         var now = TimeProvider.System.GetUtcNow();
         var alerts = Enumerable.Range(0, backlog).Select(i => Alert(i, $"desk{i % destinations}", AlertRouter.AddressOf(channels[i % destinations]), now)).ToList();
         foreach (var chunk in alerts.Chunk(1000))
@@ -99,9 +97,8 @@ internal static class DeliveryThroughput
         GC.Collect();
         var process = Process.GetCurrentProcess();
         process.Refresh();
-        var dispatcher = services.GetRequiredService<AlertDispatcher>();
         var watch = Stopwatch.StartNew();
-        var summary = await dispatcher.DeliverDueAsync(default);
+        var summary = await outbox.DeliverDueAsync(default);
         watch.Stop();
         var heap = GC.GetTotalMemory(forceFullCollection: true);
         process.Refresh();

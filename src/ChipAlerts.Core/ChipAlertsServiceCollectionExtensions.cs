@@ -4,7 +4,9 @@ using ChipAlerts.Core.Delivery.Chat;
 using ChipAlerts.Core.Delivery.Email;
 using ChipAlerts.Core.Delivery.Webhooks;
 using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Pipeline;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
@@ -30,6 +32,7 @@ public static class ChipAlertsServiceCollectionExtensions
 
         services.TryAddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(RandomSource.System);
         services.AddSingleton(sp => ConfigLoader.Load(sp.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.ConfigPath, settings));
         services.AddSingleton(sp => new WatchListMatcher(sp.GetRequiredService<LoadedConfig>().Config.WatchLists));
         services.AddSingleton(sp => new AlertRouter(sp.GetRequiredService<LoadedConfig>().Config.Subscribers));
@@ -39,7 +42,8 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<DeliveryResilience>();
         services.AddSingleton<Unsubscribes>();
-        services.AddSingleton<AlertDispatcher>();
+        services.AddSingleton<AlertSender>();
+        services.AddSingleton<AlertOutbox>();
         services.AddSingleton<PollSchedule>();
         services.AddSingleton<StatusReporter>();
 
@@ -62,7 +66,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.TryAddSingleton(sp => new SqliteStore(sp.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.DataPath));
         services.TryAddSingleton<IFeedStateStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IItemLedger>(sp => sp.GetRequiredService<SqliteStore>());
-        services.TryAddSingleton<IOutbox>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IOptOutStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }

@@ -1,31 +1,17 @@
-using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Outbox;
 using Microsoft.Azure.Functions.Worker;
 
 namespace ChipAlerts.Functions;
 
 /// <summary>
-/// One alert through its channel. A transient failure throws, so the queue retries the message; after
-/// the host's maxDequeueCount it lands in alerts-poison, where <see cref="DeadLetterAlert"/> records it.
+/// The fast path of a new alert: its lane's due alerts at once, rather than at the next
+/// <see cref="DeliverDue"/> pass. It returns normally whether it sent, held (a digest, quiet hours, an older
+/// alert of the destination in the way) or scheduled a retry: the outbox owns those, so the queue's own
+/// retries never dead-letter an alert. Only a failure to reach the store throws (and the message is retried).
 /// </summary>
-public sealed class DeliverAlert(AlertDispatcher dispatcher)
+public sealed class DeliverAlert(AlertOutbox outbox)
 {
     [Function(nameof(DeliverAlert))]
-    public async Task RunAsync([QueueTrigger(Queues.Alerts)] string message, CancellationToken cancellationToken)
-    {
-        var alertId = Queues.Read<DeliverAlertMessage>(message).AlertId;
-        if (await dispatcher.DeliverAsync(alertId, cancellationToken) == AttemptResult.Retrying)
-        {
-            throw new DeliveryFailedException($"Alert {alertId} failed transiently; the queue will retry it.");
-        }
-    }
+    public Task RunAsync([QueueTrigger(Queues.Alerts)] string message, CancellationToken cancellationToken) =>
+        outbox.DeliverLaneOfAsync(Queues.Read<DeliverAlertMessage>(message).AlertId, cancellationToken);
 }
-
-/// <summary>Marks an alert whose message exhausted its retries as failed, with its last error.</summary>
-public sealed class DeadLetterAlert(AlertDispatcher dispatcher)
-{
-    [Function(nameof(DeadLetterAlert))]
-    public Task RunAsync([QueueTrigger(Queues.AlertsPoison)] string message, CancellationToken cancellationToken) =>
-        dispatcher.DeadLetterAsync(Queues.Read<DeliverAlertMessage>(message).AlertId, cancellationToken);
-}
-
-public sealed class DeliveryFailedException(string message) : Exception(message);

@@ -8,23 +8,58 @@ using Microsoft.Azure.Functions.Worker.Http;
 
 namespace ChipAlerts.Functions;
 
-/// <summary>GET /api/health: store reachable, each feed's last poll and status, queue depths, dead letters.</summary>
+/// <summary>
+/// GET /api/health, anonymous: whether the store answers, and counts (feeds by status, alerts by state,
+/// queue depths) for a probe. GET /api/health/details (function key): each feed's url, last poll and error.
+/// </summary>
 public sealed class Health(StatusReporter reporter, QueueServiceClient queues)
 {
     [Function(nameof(Health))]
     public async Task<HttpResponseData> RunAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequestData request, CancellationToken cancellationToken)
     {
         var report = await reporter.GetAsync(cancellationToken);
-        var depths = new Dictionary<string, int?>();
-        foreach (var name in (string[])[Queues.FeedsToPoll, Queues.Alerts, Queues.AlertsPoison])
+        var feeds = report.Feeds.GroupBy(f => f.Status).ToDictionary(g => g.Key, g => g.Count());
+        return await RespondAsync(request, report, new { report.StoreReachable, Feeds = feeds, report.Alerts, Queues = await DepthsAsync(cancellationToken) }, cancellationToken);
+    }
+
+    [Function("HealthDetails")]
+    public async Task<HttpResponseData> DetailsAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = "health/details")] HttpRequestData request, CancellationToken cancellationToken)
+    {
+        var report = await reporter.GetAsync(cancellationToken);
+        return await RespondAsync(request, report, new { report.StoreReachable, report.StoreError, report.Feeds, report.Alerts, Queues = await DepthsAsync(cancellationToken) }, cancellationToken);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // feed names in any script, as written
+    };
+
+    private static async Task<HttpResponseData> RespondAsync(HttpRequestData request, StatusReport report, object body, CancellationToken cancellationToken)
+    {
+        var response = request.CreateResponse(report.StoreReachable ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable);
+        response.Headers.Add("Content-Type", "application/json; charset=utf-8");
+        response.Headers.Add("Cache-Control", "no-store");
+        await response.WriteStringAsync(System.Text.Json.JsonSerializer.Serialize(body, Json), cancellationToken: cancellationToken);
+        return response;
+    }
+
+    /// <summary>Messages waiting in each queue; a queue not made yet (a fresh account) holds none.</summary>
+    private async Task<Dictionary<string, int>> DepthsAsync(CancellationToken cancellationToken)
+    {
+        var depths = new Dictionary<string, int>();
+        foreach (var name in Queues.All)
         {
-            var properties = await queues.GetQueueClient(name).GetPropertiesAsync(cancellationToken);
-            depths[name] = properties.Value.ApproximateMessagesCount;
+            try
+            {
+                depths[name] = (await queues.GetQueueClient(name).GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+            }
+            catch (global::Azure.RequestFailedException e) when (e.Status == (int)HttpStatusCode.NotFound)
+            {
+                depths[name] = 0;
+            }
         }
 
-        var response = request.CreateResponse(report.StoreReachable ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable);
-        await response.WriteAsJsonAsync(new { report.StoreReachable, report.StoreError, report.Feeds, report.Alerts, Queues = depths, DeadLetters = report.Alerts?.Dead }, cancellationToken);
-        return response;
+        return depths;
     }
 }
 
@@ -35,7 +70,7 @@ public sealed class PollNow(LoadedConfig config)
     public PollNowOutput Run([HttpTrigger(AuthorizationLevel.Function, "post", Route = "poll")] HttpRequestData request)
     {
         var response = request.CreateResponse(HttpStatusCode.Accepted);
-        return new PollNowOutput { Messages = [.. config.Config.Feeds.Select(f => Queues.PollFeed(f.Id))], Response = response };
+        return new PollNowOutput { Messages = [.. config.Config.Feeds.Select(f => Queues.PollFeed(f.Id, seen: null, force: true))], Response = response };
     }
 }
 

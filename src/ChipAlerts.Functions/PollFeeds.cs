@@ -9,5 +9,5 @@ public sealed class PollFeeds(AlertPipeline pipeline)
     [Function(nameof(PollFeeds))]
     [QueueOutput(Queues.FeedsToPoll)]
     public async Task<string[]> RunAsync([TimerTrigger("%ChipAlerts:PollSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
-        [.. (await pipeline.PlanAsync(cancellationToken)).Select(feed => Queues.PollFeed(feed.Id))];
+        [.. (await pipeline.PlanAsync(cancellationToken)).Select(due => Queues.PollFeed(due.Feed.Id, due.State))];
 }

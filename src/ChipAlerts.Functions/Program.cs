@@ -1,4 +1,3 @@
-using Azure.Storage.Queues;
 using ChipAlerts.Azure;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
@@ -7,10 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
-var storage = builder.Configuration["AzureWebJobsStorage"]
-    ?? throw new InvalidOperationException("The setting AzureWebJobsStorage is missing: set it to the storage account's connection string (UseDevelopmentStorage=true for Azurite).");
-builder.Services.AddChipAlertsAzureStorage(storage);
-builder.Services.AddSingleton(new QueueServiceClient(storage));
+// The host's own storage connection, a connection string or identity-based (AzureWebJobsStorage__accountName).
+builder.Services.AddChipAlertsAzureStorage(AzureStorageAccount.FromSettings(builder.Configuration));
 builder.Services.AddChipAlerts(builder.Configuration);
 
 var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ChipAlerts.Core.State;
 
 namespace ChipAlerts.Functions;
 
@@ -9,9 +10,14 @@ public static class Queues
     public const string Alerts = "alerts";
     public const string AlertsPoison = "alerts-poison";
 
+    /// <summary>Every queue the app uses; the host creates the trigger queues, the app creates them too so a fresh account answers.</summary>
+    public static readonly string[] All = [FeedsToPoll, Alerts, AlertsPoison];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static string PollFeed(string feedId) => JsonSerializer.Serialize(new PollFeedMessage(PollFeedMessage.CurrentVersion, feedId), Json);
+    /// <summary>A feed to poll, as the plan saw it (<paramref name="seen"/>), or whatever its state when <paramref name="force"/>.</summary>
+    public static string PollFeed(string feedId, FeedState? seen, bool force = false) =>
+        JsonSerializer.Serialize(new PollFeedMessage(PollFeedMessage.CurrentVersion, feedId) { StateVersion = seen?.Version, Force = force }, Json);
 
     public static string DeliverAlert(string alertId) => JsonSerializer.Serialize(new DeliverAlertMessage(DeliverAlertMessage.CurrentVersion, alertId), Json);
 
@@ -21,7 +27,16 @@ public static class Queues
 
 public sealed record PollFeedMessage(int Version, string FeedId)
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+
+    /// <summary>
+    /// The version of the feed's state the plan read (null: never polled). The poll leases the feed only if
+    /// it is still that one, so a message delivered twice, or a feed polled meanwhile, polls once.
+    /// </summary>
+    public string? StateVersion { get; init; }
+
+    /// <summary>Poll whatever the state (POST /api/poll).</summary>
+    public bool Force { get; init; }
 }
 
 public sealed record DeliverAlertMessage(int Version, string AlertId)

@@ -6,6 +6,7 @@ using ChipAlerts.Azure.Tests.Support;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
@@ -145,46 +146,70 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task DeliverAlert_FailingEveryTime_GoesToPoisonAfterMaxDequeueCount_AndIsDeadLettered()
+    public async Task DeliverAlert_FailingEveryTime_ReturnsNormally_SoTheQueueNeverDeadLettersIt_AndTheOutboxRetriesOnItsSchedule()
     {
         smtp.Reply = () => (SmtpReplyCode)451;
-        var maxDequeueCount = MaxDequeueCountFromHostJson();
         await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
         var alertMessages = await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
         var alertId = Queues.Read<DeliverAlertMessage>(alertMessages[0]).AlertId;
-        await SendAsync(Queues.Alerts, [alertMessages[0]]);
 
-        // What the host does: run the function per dequeue; on an exception leave the message (visible
-        // again at once here, after visibilityTimeout in the host); at maxDequeueCount move it to poison.
-        var alerts = queues.GetQueueClient(Queues.Alerts);
-        var failures = 0;
-        while ((await alerts.ReceiveMessagesAsync(maxMessages: 1)).Value is [var message])
+        // The host redelivers a message up to maxDequeueCount times only when the function throws; here every
+        // dequeue completes, duplicates included, and the alert stays the outbox's to retry.
+        for (var i = 0; i < MaxDequeueCountFromHostJson() + 1; i++)
         {
-            if (message.DequeueCount > maxDequeueCount)
-            {
-                await queues.GetQueueClient(Queues.AlertsPoison).SendMessageAsync(message.Body.ToString());
-                await alerts.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-                continue;
-            }
-
-            var error = await Assert.ThrowsAsync<DeliveryFailedException>(() => Function<DeliverAlert>().RunAsync(message.Body.ToString(), default));
-            Assert.Equal($"Alert {alertId} failed transiently; the queue will retry it.", error.Message);
-            failures++;
-            await alerts.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+            await Function<DeliverAlert>().RunAsync(alertMessages[0], default);
         }
 
-        await DrainAsync(Queues.AlertsPoison, async m =>
-        {
-            await Function<DeadLetterAlert>().RunAsync(m, default);
-            return [];
-        });
+        var entry = (await services.GetRequiredService<AlertOutbox>().GetAsync(alertId, default))!;
+        Assert.Equal((AlertState.Pending, 1), (entry.State, entry.Attempts));
+        Assert.StartsWith("SMTP 451", entry.LastError, StringComparison.Ordinal);
+        Assert.True(entry.DueAt > TimeProvider.System.GetUtcNow().AddSeconds(20)); // its backoff, not the queue's visibility timeout
+        Assert.Equal(1, smtp.Attempts); // the duplicates found it not due
+    }
 
-        Assert.Equal(5, maxDequeueCount);
-        Assert.Equal(maxDequeueCount, failures);
-        Assert.Empty(smtp.Messages);
-        var entry = await services.GetRequiredService<IOutbox>().GetAsync(alertId, default);
-        Assert.Equal(AlertStatus.Dead, entry!.Status);
-        Assert.StartsWith($"dead-lettered after {maxDequeueCount} attempts: SMTP 451", entry.LastError, StringComparison.Ordinal);
+    [Fact]
+    public async Task DeliverDue_SendsWhatWasStoredButNeverQueued()
+    {
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        var lost = await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default)); // the output binding's messages are lost
+
+        await Function<DeliverDue>().RunAsync(new TimerInfo(), default);
+
+        Assert.Equal(2, lost.Count);
+        Assert.Equal(2, smtp.Messages.Count);
+        Assert.Equal(new OutboxCounts(0, 2, 0), await services.GetRequiredService<AlertOutbox>().CountAsync(default));
+    }
+
+    [Fact]
+    public async Task PollFeed_MessageDeliveredTwice_PollsOnce_UnlessForced()
+    {
+        var message = Assert.Single(await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+
+        await Function<PollFeed>().RunAsync(message, default);
+        await Function<PollFeed>().RunAsync(message, default);
+        await Function<PollFeed>().RunAsync(Queues.PollFeed("wire", seen: null, force: true), default);
+
+        Assert.Equal(2, feeds.Requests.Count(r => r.Path == "/feed"));
+    }
+
+    [Fact]
+    public async Task Health_OnFreshStorage_AnswersWithCountsOnly_DetailsNeedTheFunctionKey()
+    {
+        var fresh = new QueueServiceClient(azurite.ConnectionString);
+        foreach (var name in Queues.All)
+        {
+            await fresh.GetQueueClient(name).DeleteIfExistsAsync();
+        }
+
+        var anonymous = (TestHttpResponse)await Function<Health>().RunAsync(new TestHttpRequest("GET", new Uri("https://app.example.com/api/health")), default);
+        var details = (TestHttpResponse)await Function<Health>().DetailsAsync(new TestHttpRequest("GET", new Uri("https://app.example.com/api/health/details")), default);
+
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Contains("\"never polled\":1", anonymous.BodyText, StringComparison.Ordinal);
+        Assert.Contains("\"pending\":0", anonymous.BodyText, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(feeds.Url("/feed").Authority, anonymous.BodyText, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, details.StatusCode);
+        Assert.Contains(feeds.Url("/feed").ToString(), details.BodyText, StringComparison.Ordinal);
     }
 
     private static int MaxDequeueCountFromHostJson()

@@ -20,13 +20,13 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal(
         [
-            "DeadLetterAlert: in queueTrigger alerts-poison",
             "DeliverAlert: in queueTrigger alerts",
+            "DeliverDue: in timerTrigger %ChipAlerts:DeliverySchedule%",
             "Health: in httpTrigger GET health (Anonymous), out http ",
+            "HealthDetails: in httpTrigger GET health/details (Function), out http ",
             "PollFeed: in queueTrigger feeds-to-poll, out queue alerts",
             "PollFeeds: in timerTrigger %ChipAlerts:PollSchedule%, out queue feeds-to-poll",
             "PollNow: in httpTrigger POST poll (Function), out queue feeds-to-poll, out http ",
-            "SendDigests: in timerTrigger %ChipAlerts:DigestSchedule%",
             "Unsubscribe: in httpTrigger GET,POST unsubscribe (Anonymous), out http ",
         ], functions);
         Assert.All(metadata.RootElement.EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));

@@ -1,8 +1,12 @@
+using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Ledger;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 
@@ -10,11 +14,19 @@ namespace ChipAlerts.Azure.State;
 
 /// <summary>
 /// The store on Azure Table Storage, for the Functions app and for local runners that share work.
-/// Three tables: feeds, items, alerts. Items and alerts are partitioned by the first two hex characters
-/// of their key, which spreads load. Every change to an alert is conditional on the ETag that was read,
-/// so of two instances racing for one alert exactly one wins.
+/// Tables: feeds, items, alerts, alert lanes, opt-outs. Items and alerts are partitioned by the first two
+/// hex characters of their key, which spreads load. Every change to an alert or a feed's lease is
+/// conditional on the ETag that was read, so of two instances racing for one exactly one wins.
+/// <para>
+/// The lanes table is the index of active alerts: a partition per lane, a row per pending or claimed alert
+/// keyed by its creation time, so a due pass reads what is active and never the delivered history. It
+/// is kept in step by every write, with one invariant that makes a crash between two writes harmless:
+/// an active alert always has its index row, and the row's DueAt is never later than the alert's. So an
+/// index row is written before an alert becomes active or due sooner, and moved later or deleted only after;
+/// a row left behind by a crash is dropped when a pass reads the alert behind it.
+/// </para>
 /// </summary>
-public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore
+public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore
 {
     private const string FeedPartition = "feed";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -22,6 +34,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
     private readonly TableClient feedTable;
     private readonly TableClient itemTable;
     private readonly TableClient alertTable;
+    private readonly TableClient laneTable;
     private readonly TableClient optOutTable;
 
     /// <param name="service">The storage account's table service.</param>
@@ -31,12 +44,17 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
         feedTable = service.GetTableClient(prefix + "feeds");
         itemTable = service.GetTableClient(prefix + "items");
         alertTable = service.GetTableClient(prefix + "alerts");
+        laneTable = service.GetTableClient(prefix + "alertlanes");
         optOutTable = service.GetTableClient(prefix + "optouts");
-        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, optOutTable])
+        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, laneTable, optOutTable])
         {
             table.CreateIfNotExists();
         }
+
+        Location = $"the tables {prefix}* of the storage account {service.AccountName}";
     }
+
+    public string Location { get; }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
     {
@@ -62,6 +80,8 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
                 AverageGap = e.GetInt64("AverageGapMs") is { } gap ? TimeSpan.FromMilliseconds(gap) : null,
                 LastPublishedAt = e.GetDateTimeOffset("LastPublishedAt"),
                 FailureReported = e.GetBoolean("FailureReported") ?? false,
+                LeaseUntil = e.GetDateTimeOffset("LeaseUntil"),
+                Version = e.ETag.ToString(),
             };
         }
 
@@ -89,7 +109,29 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
             ["LastPublishedAt"] = state.LastPublishedAt,
             ["FailureReported"] = state.FailureReported,
         };
+        // Replace drops LeaseUntil: saving the poll's outcome releases the lease.
         await feedTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<FeedState?> TryLeaseAsync(FeedState seen, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        if (seen.LeaseUntil > now)
+        {
+            return null;
+        }
+
+        var lease = new TableEntity(FeedPartition, seen.FeedId) { ["LeaseUntil"] = until };
+        try
+        {
+            var response = seen.Version is null
+                ? await feedTable.AddEntityAsync(lease, cancellationToken)
+                : await feedTable.UpdateEntityAsync(lease, new ETag(seen.Version), TableUpdateMode.Merge, cancellationToken);
+            return seen with { LeaseUntil = until, Version = response.Headers.ETag?.ToString() };
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.Conflict or (int)HttpStatusCode.PreconditionFailed)
+        {
+            return null; // another poller leased or polled it since the plan read it
+        }
     }
 
     public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, DateTimeOffset now, TimeSpan fingerprintWindow, CancellationToken cancellationToken)
@@ -165,184 +207,127 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
         return [.. items.OrderByDescending(i => i.Seen).Take(max).Select(i => i.Item)];
     }
 
-    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> InsertAsync(IReadOnlyList<OutboxRecord> records, CancellationToken cancellationToken)
     {
         var added = new List<string>();
-        foreach (var alert in alerts)
+        foreach (var record in records)
         {
-            var entity = new TableEntity(Partition(alert.AlertId), alert.AlertId)
+            if (record.IsActive)
             {
-                ["SubscriberId"] = alert.SubscriberId,
-                ["Channel"] = alert.Channel.ToString(),
-                ["ItemKey"] = alert.Item.Key,
-                ["Payload"] = JsonSerializer.Serialize(alert, Json),
-                ["Status"] = nameof(AlertStatus.Pending),
-                ["Attempts"] = 0,
-                ["CreatedAt"] = alert.CreatedAt,
-                ["NextAttemptAt"] = alert.NotBefore ?? alert.CreatedAt,
-                ["Digest"] = alert.Digest,
-            };
+                await laneTable.UpsertEntityAsync(LaneEntity(record), TableUpdateMode.Replace, cancellationToken);
+            }
+
             try
             {
-                await alertTable.AddEntityAsync(entity, cancellationToken);
-                added.Add(alert.AlertId);
+                await alertTable.AddEntityAsync(AlertEntity(record), cancellationToken);
+                added.Add(record.AlertId);
             }
             catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.Conflict)
             {
-                // Already held, in whatever state: deriving an alert again never resets it.
+                // Already held, in whatever state: deriving an alert again never resets it. Our index row goes
+                // unless it is the held alert's own (the same creation time), which then gets its DueAt back.
+                var held = (await GetAsync(record.AlertId, cancellationToken))!;
+                if (held.IsActive && RowOf(held) == RowOf(record))
+                {
+                    await laneTable.UpsertEntityAsync(LaneEntity(held), TableUpdateMode.Replace, cancellationToken);
+                }
+                else if (record.IsActive)
+                {
+                    await DeleteLaneRowAsync(LaneKey(record.Lane), RowOf(record), ETag.All, cancellationToken);
+                }
             }
         }
 
         return added;
     }
 
-    public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
-    {
-        // Every pending alert, not only the due ones: an older one waiting or claimed holds back its channel's later ones.
-        var pending = new List<TableEntity>();
-        await foreach (var e in alertTable.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq false"), cancellationToken: cancellationToken))
-        {
-            pending.Add(e);
-        }
-
-        var blockedSince = pending
-            .Where(e => e.GetDateTimeOffset("NextAttemptAt") > now || e.GetDateTimeOffset("ClaimedUntil") > now)
-            .GroupBy(e => e.GetString("Channel"), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Min(e => e.GetDateTimeOffset("CreatedAt")), StringComparer.Ordinal);
-        return [.. pending
-            .Where(e => e.GetDateTimeOffset("NextAttemptAt") <= now && !(e.GetDateTimeOffset("ClaimedUntil") > now))
-            .Where(e => !blockedSince.TryGetValue(e.GetString("Channel"), out var since) || e.GetDateTimeOffset("CreatedAt") < since)
-            .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
-            .ThenBy(e => e.RowKey, StringComparer.Ordinal)
-            .Take(max)
-            .Select(ToEntry)];
-    }
-
-    public async Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var found = new List<TableEntity>();
-        var filter = TableClient.CreateQueryFilter($"Status eq {nameof(AlertStatus.Pending)} and Digest eq true");
-        await foreach (var e in alertTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
-        {
-            if (e.GetDateTimeOffset("ClaimedUntil") is not { } claimed || claimed <= now)
-            {
-                found.Add(e);
-            }
-        }
-
-        return [.. found
-            .OrderBy(e => e.GetDateTimeOffset("CreatedAt"))
-            .ThenBy(e => e.RowKey, StringComparer.Ordinal)
-            .Select(ToEntry)];
-    }
-
-    public async Task<OutboxEntry?> GetAsync(string alertId, CancellationToken cancellationToken)
+    public async Task<OutboxRecord?> GetAsync(string alertId, CancellationToken cancellationToken)
     {
         var found = await alertTable.GetEntityIfExistsAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken);
-        return found.HasValue ? ToEntry(found.Value!) : null;
+        return found.HasValue ? ToRecord(found.Value!) : null;
     }
 
-    private static OutboxEntry ToEntry(TableEntity e) => new()
+    public async Task<OutboxRecord?> TryUpdateAsync(OutboxRecord current, OutboxRecord next, CancellationToken cancellationToken)
     {
-        Alert = JsonSerializer.Deserialize<Alert>(e.GetString("Payload"), Json)!,
-        Status = Enum.Parse<AlertStatus>(e.GetString("Status")),
-        Attempts = e.GetInt32("Attempts") ?? 0,
-        LastError = e.GetString("LastError"),
-        NextAttemptAt = e.GetDateTimeOffset("NextAttemptAt"),
-    };
-
-    public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken)
-    {
-        var found = await alertTable.GetEntityIfExistsAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken);
-        if (!found.HasValue || found.Value!.GetString("Status") != nameof(AlertStatus.Pending)
-            || found.Value.GetDateTimeOffset("ClaimedUntil") is { } claimed && claimed > now)
+        // Sooner (or active again): the index first, so it is never later than the alert.
+        if (next.IsActive && (!current.IsActive || next.DueAt < current.DueAt))
         {
-            return false;
+            await laneTable.UpsertEntityAsync(LaneEntity(next), TableUpdateMode.Replace, cancellationToken);
         }
 
-        var entity = found.Value;
-        entity["ClaimedUntil"] = until;
+        Response response;
         try
         {
-            // Conditional on the ETag we read: if another instance claimed or changed it since, we lose.
-            await alertTable.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Merge, cancellationToken);
-            return true;
+            response = await alertTable.UpdateEntityAsync(AlertEntity(next), new ETag(current.Version!), TableUpdateMode.Replace, cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
         {
-            return false;
+            return null; // another writer changed it since it was read
+        }
+
+        // Later or done: the index after. A claim leaves the row as it is (earlier than the claim's end is allowed).
+        if (!next.IsActive)
+        {
+            await DeleteLaneRowAsync(LaneKey(next.Lane), RowOf(next), ETag.All, cancellationToken);
+        }
+        else if (next.State == AlertState.Pending && next.DueAt > current.DueAt)
+        {
+            await laneTable.UpsertEntityAsync(LaneEntity(next), TableUpdateMode.Replace, cancellationToken);
+        }
+
+        return next with { Version = response.Headers.ETag?.ToString() };
+    }
+
+    public async IAsyncEnumerable<ActiveAlert> ActiveAsync(string? lane, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = lane is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {LaneKey(lane)}");
+        await foreach (var e in laneTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        {
+            yield return new ActiveAlert(e.GetString("AlertId"), e.GetString("Lane"), e.GetBoolean("Digest") ?? false,
+                e.GetDateTimeOffset("CreatedAt")!.Value, e.GetDateTimeOffset("DueAt")!.Value)
+            {
+                IndexVersion = e.ETag.ToString(),
+            };
         }
     }
 
-    public Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateAlertAsync(alertId, e =>
-        {
-            e["Status"] = nameof(AlertStatus.Delivered);
-            e["DeliveredAt"] = at;
-            e["LastError"] = null;
-        }, cancellationToken);
-
-    public Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken) =>
-        UpdateAlertAsync(alertId, e =>
-        {
-            e["NextAttemptAt"] = until;
-            e["LastError"] = reason;
-        }, cancellationToken, countAttempt: false);
-
-    public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken) =>
-        UpdateAlertAsync(alertId, e =>
-        {
-            e["Status"] = status.ToString();
-            e["NextAttemptAt"] = nextAttemptAt;
-            e["LastError"] = error;
-        }, cancellationToken);
-
-    public async Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken)
+    public async Task<OutboxRecord?> ReadActiveAsync(ActiveAlert active, CancellationToken cancellationToken)
     {
+        if (await GetAsync(active.AlertId, cancellationToken) is { IsActive: true } record && RowOf(record) == RowOf(active.AlertId, active.CreatedAt))
+        {
+            return record;
+        }
+
+        // Left behind by a crash between two writes, or by an alert re-derived while it was held: dropped,
+        // unless it changed since it was read (then it is some writer's fresh row).
+        await DeleteLaneRowAsync(LaneKey(active.Lane), RowOf(active.AlertId, active.CreatedAt), new ETag(active.IndexVersion!), cancellationToken);
+        return null;
+    }
+
+    public async Task<IReadOnlyList<OutboxRecord>> ListAsync(AlertState? state, int max, CancellationToken cancellationToken)
+    {
+        // A scan of every alert: for the operator's commands, not for delivery.
         var found = new List<TableEntity>();
-        var filter = status is { } only ? TableClient.CreateQueryFilter($"Status eq {only.ToString()}") : null;
+        var filter = state is { } only ? TableClient.CreateQueryFilter($"Status eq {only.ToString()}") : null;
         await foreach (var e in alertTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
             found.Add(e);
         }
 
-        return [.. found.OrderBy(e => e.GetDateTimeOffset("CreatedAt")).ThenBy(e => e.RowKey, StringComparer.Ordinal).Take(max).Select(ToEntry)];
-    }
-
-    public async Task<bool> ReplayAsync(string alertId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var found = await alertTable.GetEntityIfExistsAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken);
-        if (!found.HasValue || found.Value!.GetString("Status") is not (nameof(AlertStatus.Failed) or nameof(AlertStatus.Dead)))
-        {
-            return false;
-        }
-
-        var entity = found.Value;
-        entity["Status"] = nameof(AlertStatus.Pending);
-        entity["Attempts"] = 0;
-        entity["NextAttemptAt"] = now;
-        entity["ClaimedUntil"] = null;
-        try
-        {
-            await alertTable.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed)
-        {
-            return false; // changed meanwhile (another replay): that one won
-        }
+        return [.. found.OrderBy(e => e.GetDateTimeOffset("CreatedAt")).ThenBy(e => e.RowKey, StringComparer.Ordinal).Take(max).Select(ToRecord)];
     }
 
     public async Task<OutboxCounts> CountAsync(CancellationToken cancellationToken)
     {
+        // A scan of every alert: for the operator's status, not for delivery.
         int pending = 0, delivered = 0, failed = 0, dead = 0;
         await foreach (var e in alertTable.QueryAsync<TableEntity>(select: ["Status"], cancellationToken: cancellationToken))
         {
             switch (e.GetString("Status"))
             {
-                case nameof(AlertStatus.Pending): pending++; break;
-                case nameof(AlertStatus.Delivered): delivered++; break;
-                case nameof(AlertStatus.Dead): dead++; break;
+                case nameof(AlertState.Pending) or nameof(AlertState.Claimed): pending++; break;
+                case nameof(AlertState.Delivered): delivered++; break;
+                case nameof(AlertState.Dead): dead++; break;
                 default: failed++; break;
             }
         }
@@ -350,7 +335,63 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
         return new OutboxCounts(pending, delivered, failed, dead);
     }
 
-    /// <summary>Read, change, write back conditionally on the ETag; on a lost race, read again.</summary>
+    private static TableEntity AlertEntity(OutboxRecord record) => new(Partition(record.AlertId), record.AlertId)
+    {
+        ["SubscriberId"] = record.Alert.SubscriberId,
+        ["Channel"] = record.Alert.Channel.ToString(),
+        ["Lane"] = record.Lane,
+        ["ItemKey"] = record.Alert.Item.Key,
+        ["Payload"] = JsonSerializer.Serialize(record.Alert, Json),
+        ["Status"] = record.State.ToString(),
+        ["Attempts"] = record.Attempts,
+        ["CreatedAt"] = record.Alert.CreatedAt,
+        ["NextAttemptAt"] = record.DueAt,
+        ["DeliveredAt"] = record.DeliveredAt,
+        ["LastError"] = record.LastError,
+        ["Digest"] = record.Alert.Digest,
+    };
+
+    private static OutboxRecord ToRecord(TableEntity e) => new()
+    {
+        Alert = JsonSerializer.Deserialize<Alert>(e.GetString("Payload"), Json)!,
+        State = Enum.Parse<AlertState>(e.GetString("Status")),
+        Attempts = e.GetInt32("Attempts") ?? 0,
+        LastError = e.GetString("LastError"),
+        DueAt = e.GetDateTimeOffset("NextAttemptAt")!.Value,
+        DeliveredAt = e.GetDateTimeOffset("DeliveredAt"),
+        Version = e.ETag.ToString(),
+    };
+
+    private static TableEntity LaneEntity(OutboxRecord record) => new(LaneKey(record.Lane), RowOf(record))
+    {
+        ["AlertId"] = record.AlertId,
+        ["Lane"] = record.Lane,
+        ["Digest"] = record.Alert.Digest,
+        ["CreatedAt"] = record.Alert.CreatedAt,
+        ["DueAt"] = record.DueAt,
+    };
+
+    /// <summary>A lane's partition: hashed, since lanes hold characters a key may not ('/', '#', '?', newlines).</summary>
+    private static string LaneKey(string lane) => ItemKeys.Hash(lane);
+
+    /// <summary>Oldest first within a lane: the creation time in ticks, then the id.</summary>
+    private static string RowOf(OutboxRecord record) => RowOf(record.AlertId, record.Alert.CreatedAt);
+
+    private static string RowOf(string alertId, DateTimeOffset createdAt) =>
+        createdAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "-" + alertId;
+
+    private async Task DeleteLaneRowAsync(string partition, string row, ETag ifMatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await laneTable.DeleteEntityAsync(partition, row, ifMatch, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.NotFound or (int)HttpStatusCode.PreconditionFailed)
+        {
+            // gone already, or rewritten by a writer since it was read: either way not ours to drop
+        }
+    }
+
     public async Task<bool> AddOptOutAsync(OptOut optOut, CancellationToken cancellationToken)
     {
         try
@@ -383,25 +424,6 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutS
 
     /// <summary>A row key from the pair: hashed, since addresses may hold characters a key may not ('/', '#', '?').</summary>
     private static string OptOutRow(string subscriberId, ChannelAddress channel) => ItemKeys.Hash(OptOut.KeyOf(subscriberId, channel));
-
-    private async Task UpdateAlertAsync(string alertId, Action<TableEntity> change, CancellationToken cancellationToken, bool countAttempt = true)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var entity = (await alertTable.GetEntityAsync<TableEntity>(Partition(alertId), alertId, cancellationToken: cancellationToken)).Value;
-            change(entity);
-            entity["Attempts"] = (entity.GetInt32("Attempts") ?? 0) + (countAttempt ? 1 : 0);
-            entity["ClaimedUntil"] = null;
-            try
-            {
-                await alertTable.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == (int)HttpStatusCode.PreconditionFailed && attempt < 5)
-            {
-            }
-        }
-    }
 
     private static string Partition(string key) => key[..Math.Min(2, key.Length)];
 }

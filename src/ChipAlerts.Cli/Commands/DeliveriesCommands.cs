@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.State;
+using ChipAlerts.Core.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -11,7 +11,7 @@ namespace ChipAlerts.Cli.Commands;
 public sealed class DeliveriesListSettings : CommonSettings
 {
     [CommandOption("--status <STATUS>")]
-    [Description("pending, failed (refused by the receiver), dead (attempts ran out) or delivered. Default: all but delivered.")]
+    [Description("pending (waiting, or being sent), failed (refused by the receiver), dead (attempts ran out) or delivered. Default: all but delivered.")]
     public string? Status { get; init; }
 
     [CommandOption("--limit <N>")]
@@ -19,7 +19,7 @@ public sealed class DeliveriesListSettings : CommonSettings
     [DefaultValue(100)]
     public int Limit { get; init; } = 100;
 
-    public AlertStatus? ParsedStatus => Enum.TryParse<AlertStatus>(Status, ignoreCase: true, out var status) ? status : null;
+    public AlertState? ParsedStatus => Enum.TryParse<AlertState>(Status, ignoreCase: true, out var status) ? status : null;
 
     public override ValidationResult Validate() =>
         Status is not null && (ParsedStatus is null || int.TryParse(Status, out _)) ? ValidationResult.Error($"--status '{Status}' is not one of pending, failed, dead, delivered.")
@@ -34,19 +34,21 @@ public sealed class DeliveriesListCommand(IAnsiConsole console) : ConfiguredComm
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesListSettings settings, CancellationToken cancellationToken)
     {
-        var outbox = services.GetRequiredService<IOutbox>();
+        var outbox = services.GetRequiredService<AlertOutbox>();
         var entries = settings.ParsedStatus is { } status
-            ? await outbox.ListAsync(status, settings.Limit, cancellationToken)
-            : [.. (await outbox.ListAsync(null, int.MaxValue, cancellationToken)).Where(e => e.Status != AlertStatus.Delivered).Take(settings.Limit)];
+            ? status == AlertState.Pending
+                ? [.. (await outbox.ListAsync(null, int.MaxValue, cancellationToken)).Where(e => e.IsActive).Take(settings.Limit)]
+                : await outbox.ListAsync(status, settings.Limit, cancellationToken)
+            : [.. (await outbox.ListAsync(null, int.MaxValue, cancellationToken)).Where(e => e.State != AlertState.Delivered).Take(settings.Limit)];
         var rows = entries.Select(e => new
         {
             e.Alert.AlertId,
-            Status = e.Status.ToString().ToLowerInvariant(),
+            Status = e.State.ToString().ToLowerInvariant(),
             e.Alert.SubscriberId,
             Channel = e.Alert.Channel.ToString(), // an address or a setting's name, never a webhook URL
             e.Attempts,
             e.Alert.CreatedAt,
-            NextAttemptAt = e.Status == AlertStatus.Pending ? e.NextAttemptAt : null,
+            NextAttemptAt = e.State == AlertState.Pending ? e.DueAt : (DateTimeOffset?)null,
             e.LastError,
             e.Alert.Item.Title,
         }).ToList();
@@ -101,22 +103,21 @@ public sealed class DeliveriesReplayCommand(IAnsiConsole console) : ConfiguredCo
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesReplaySettings settings, CancellationToken cancellationToken)
     {
-        var outbox = services.GetRequiredService<IOutbox>();
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var outbox = services.GetRequiredService<AlertOutbox>();
         IReadOnlyList<string> ids = settings.AllDead
-            ? [.. (await outbox.ListAsync(AlertStatus.Dead, int.MaxValue, cancellationToken)).Select(e => e.Alert.AlertId)]
+            ? [.. (await outbox.ListAsync(AlertState.Dead, int.MaxValue, cancellationToken)).Select(e => e.Alert.AlertId)]
             : [settings.AlertId!];
         var replayed = 0;
         foreach (var id in ids)
         {
-            if (await outbox.ReplayAsync(id, now, cancellationToken))
+            if (await outbox.ReplayAsync(id, cancellationToken))
             {
                 replayed++;
             }
             else
             {
                 var entry = await outbox.GetAsync(id, cancellationToken);
-                Console.MarkupLineInterpolated($"[red]Not replayed: {id}[/] {(entry is null ? "is not in the outbox." : $"is {entry.Status.ToString().ToLowerInvariant()}, not failed or dead.")}");
+                Console.MarkupLineInterpolated($"[red]Not replayed: {id}[/] {(entry is null ? "is not in the outbox." : $"is {entry.State.ToString().ToLowerInvariant()}, not failed or dead.")}");
             }
         }
 
@@ -131,7 +132,7 @@ public sealed class DeliveriesReplayCommand(IAnsiConsole console) : ConfiguredCo
             return ExitCodes.Failed;
         }
 
-        var summary = await services.GetRequiredService<Core.Delivery.AlertDispatcher>().DeliverDueAsync(cancellationToken);
+        var summary = await outbox.DeliverDueAsync(cancellationToken);
         Console.MarkupLineInterpolated($"Replayed {replayed} alert(s): {summary.Delivered} delivered, {summary.Retrying} pending a retry, {summary.Failed} failed.");
         return ExitCodes.Ok;
     }

@@ -1,5 +1,5 @@
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -10,7 +10,7 @@ public sealed class DigestCommand(IAnsiConsole console) : ConfiguredCommand(cons
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {
-        var summary = await services.GetRequiredService<AlertDispatcher>().SendDigestsAsync(dueOnly: false, cancellationToken);
+        var summary = await services.GetRequiredService<AlertOutbox>().SendAllDigestsAsync(cancellationToken);
         Console.MarkupLineInterpolated($"Digests: {summary.Delivered} alerts delivered, {summary.Retrying} to retry, {summary.Failed} failed.");
         return ExitCodes.Ok;
     }

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Matching;
-using ChipAlerts.Core.State;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 using Spectre.Console.Cli;

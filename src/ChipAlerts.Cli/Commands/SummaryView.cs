@@ -22,6 +22,11 @@ internal static class SummaryView
         table.AddColumn(new TableColumn("count").RightAligned());
         table.AddRow("feeds polled", $"{summary.FeedsPolled}");
         table.AddRow("  not modified", $"{summary.FeedsNotModified}");
+        if (summary.FeedsLeasedElsewhere > 0)
+        {
+            table.AddRow("  left to another runner", $"{summary.FeedsLeasedElsewhere}");
+        }
+
         table.AddRow("  failed", summary.FeedsFailed > 0 ? $"[red]{summary.FeedsFailed}[/]" : "0");
         table.AddRow("new items", $"{summary.NewItems}");
         foreach (var (list, count) in summary.MatchesPerList)
@@ -34,6 +39,10 @@ internal static class SummaryView
         table.AddRow("  pending", summary.AlertsPending > 0 ? $"[yellow]{summary.AlertsPending}[/]" : "0");
         table.AddRow("  failed", summary.AlertsFailed > 0 ? $"[red]{summary.AlertsFailed}[/]" : "0");
         console.Write(table);
+        if (summary.StoreWarning is { } warning)
+        {
+            console.MarkupLineInterpolated($"[yellow]{warning}[/]");
+        }
 
         if (summary.Failures.Count > 0)
         {

@@ -28,16 +28,19 @@ public sealed class DeliveryOptions
     [Range(1, 1000)]
     public int MaxAttempts { get; set; } = 10;
 
-    /// <summary>How many alerts one delivery pass takes from the outbox at a time.</summary>
-    [Range(1, 10_000)]
-    public int BatchSize { get; set; } = 100;
-
     /// <summary>
     /// How long a deliverer holds an alert it is sending. Longer than any one send; if the deliverer
     /// dies, another takes the alert after this.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// On a stop (Ctrl+C, SIGTERM, host shutdown): how long the sends in flight may take to finish and be
+    /// recorded. One still running then is interrupted and put back, due at once, without counting an attempt.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Retries within one pass, for a blip, before the outbox's schedule takes over: exponential from

@@ -13,7 +13,7 @@ namespace ChipAlerts.Core.Delivery;
 /// and jitter, honouring a short Retry-After, and a rate limit by channel type, which every attempt waits
 /// for. Per endpoint (the server behind several destinations: the SMTP relay, a webhook host): a circuit
 /// breaker, so an outage costs a few failed sends, not one per subscriber. Longer waits are not held
-/// here: the outcome goes back to <see cref="AlertDispatcher"/>, whose outbox schedule survives restarts.
+/// here: the outcome goes back to <see cref="Outbox.AlertOutbox"/>, whose schedule survives restarts.
 /// </summary>
 public sealed partial class DeliveryResilience(IOptions<DeliveryOptions> options, TimeProvider time, ILogger<DeliveryResilience> logger) : IDisposable
 {

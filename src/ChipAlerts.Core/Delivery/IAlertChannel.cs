@@ -4,7 +4,7 @@ namespace ChipAlerts.Core.Delivery;
 
 /// <summary>
 /// One way of delivering alerts. A channel sends once and tells the truth about the outcome; it never
-/// loops. Retries belong to <see cref="AlertDispatcher"/> and its <see cref="DeliveryResilience"/>. Adding a channel is a folder and one
+/// loops. Retries belong to <see cref="Outbox.AlertOutbox"/> (the schedule) and <see cref="DeliveryResilience"/> (quick retries within a pass). Adding a channel is a folder and one
 /// registration line in AddChipAlerts.
 /// </summary>
 public interface IAlertChannel

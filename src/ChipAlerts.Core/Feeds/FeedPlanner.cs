@@ -12,7 +12,7 @@ namespace ChipAlerts.Core.Feeds;
 /// alike do not all hit their servers in the same second. A failing feed is retried later, never
 /// forgotten and never hammered; a feed that answered 410 Gone is not polled until its url changes.
 /// </summary>
-public sealed class FeedPlanner(IOptions<FetchOptions> options)
+public sealed class FeedPlanner(IOptions<FetchOptions> options, RandomSource random)
 {
     /// <summary>The most a publisher's floor (ttl, max-age) can hold a feed back: a CDN that says max-age=31536000 does not stop polling for a year.</summary>
     public static readonly TimeSpan PublisherFloorCeiling = TimeSpan.FromDays(1);
@@ -47,5 +47,5 @@ public sealed class FeedPlanner(IOptions<FetchOptions> options)
 
     /// <summary>Up to <see cref="FetchOptions.Jitter"/> more, never less: a floor the publisher asked for stays a floor.</summary>
     private TimeSpan Jittered(TimeSpan wait) =>
-        wait + TimeSpan.FromTicks((long)(wait.Ticks * options.Jitter * Random.Shared.NextDouble()));
+        wait + TimeSpan.FromTicks((long)(wait.Ticks * options.Jitter * random.NextDouble()));
 }

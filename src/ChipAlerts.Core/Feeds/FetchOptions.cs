@@ -53,6 +53,13 @@ public sealed class FetchOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>
+    /// How long a poller holds a feed it is polling, so that other runners or instances on the same store
+    /// leave it alone. Longer than a poll takes; if the poller dies, the feed is polled again after this.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:10", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// False (the default): a feed whose host resolves to a loopback, private, link-local or other
     /// non-public address is refused before connecting, redirects included. True for feeds on an
     /// intranet, and for tests, which serve feeds from 127.0.0.1.

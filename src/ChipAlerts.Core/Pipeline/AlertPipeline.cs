@@ -1,7 +1,8 @@
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.Delivery;
 using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,8 @@ namespace ChipAlerts.Core.Pipeline;
 
 /// <summary>
 /// One poll cycle, top to bottom: plan → fetch → parse → ledger → match → route → outbox → deliver.
-/// Both hosts call it: the local runner a cycle at a time, the Functions app a feed or an alert at a time.
+/// Both hosts call it: the local runner a cycle at a time, the Functions app a feed at a time (and the
+/// outbox's due-delivery pass on its own timer).
 /// </summary>
 public sealed partial class AlertPipeline(
     LoadedConfig config,
@@ -22,9 +24,8 @@ public sealed partial class AlertPipeline(
     OperatorAlerts operatorAlerts,
     IFeedStateStore feedStates,
     IItemLedger ledger,
-    IOutbox outbox,
+    AlertOutbox outbox,
     IOptOutStore optOuts,
-    AlertDispatcher dispatcher,
     IOptions<FetchOptions> fetchOptions,
     TimeProvider time,
     ILogger<AlertPipeline> logger)
@@ -34,6 +35,7 @@ public sealed partial class AlertPipeline(
     {
         var started = time.GetTimestamp();
         var states = await feedStates.GetFeedStatesAsync(cancellationToken);
+        var storeWarning = states.Count == 0 && config.Config.Feeds.Count > 0 ? StoreIsEmpty() : null;
         var due = allFeeds ? config.Config.Feeds : planner.Due(config.Config.Feeds, states, time.GetUtcNow());
 
         var outcomes = new FeedOutcome[due.Count];
@@ -68,14 +70,13 @@ public sealed partial class AlertPipeline(
             }
         }
 
-        var immediate = await dispatcher.DeliverDueAsync(cancellationToken);
-        var digests = await dispatcher.SendDigestsAsync(dueOnly: true, cancellationToken);
-        var delivery = new DeliverySummary(immediate.Delivered + digests.Delivered, immediate.Retrying + digests.Retrying, immediate.Failed + digests.Failed);
-        var counts = await outbox.CountAsync(cancellationToken);
+        var delivery = await outbox.DeliverDueAsync(cancellationToken);
+        var polled = outcomes.Where(o => !o.LeasedElsewhere).ToList();
         return new CycleSummary
         {
-            FeedsPolled = outcomes.Length,
+            FeedsPolled = polled.Count,
             FeedsNotModified = outcomes.Count(o => o.NotModified),
+            FeedsLeasedElsewhere = outcomes.Length - polled.Count,
             FeedsFailed = outcomes.Count(o => o.Failed),
             NewItems = outcomes.Sum(o => o.NewItems),
             MatchesPerList = config.Config.WatchLists.ToDictionary(
@@ -83,37 +84,65 @@ public sealed partial class AlertPipeline(
                 l => outcomes.Sum(o => o.MatchesPerList.GetValueOrDefault(l.Name))),
             AlertsCreated = outcomes.Sum(o => o.AlertsCreated),
             AlertsDelivered = delivery.Delivered,
-            AlertsPending = counts.Pending,
+            AlertsPending = await outbox.CountActiveAsync(CancellationToken.None),
             AlertsFailed = delivery.Failed,
             Failures = [.. outcomes.Where(o => o.Failed).Select(o => new FeedFailure(o.FeedId, o.ErrorCode!, o.Error!))],
             Repaired = [.. outcomes.Where(o => o.Repairs is not null).Select(o => new FeedRepaired(o.FeedId, o.Repairs!))],
+            StoreWarning = storeWarning,
             Elapsed = time.GetElapsedTime(started),
         };
     }
 
-    /// <summary>The plan stage alone: the feeds due now (for a host that fans them out, one message each).</summary>
-    public async Task<IReadOnlyList<FeedConfig>> PlanAsync(CancellationToken cancellationToken) =>
-        planner.Due(config.Config.Feeds, await feedStates.GetFeedStatesAsync(cancellationToken), time.GetUtcNow());
+    /// <summary>
+    /// A store with no state while feeds are configured is new, emptied or lost (a deleted data folder, a
+    /// zero-byte file, another account): every item will be taken as new. Said in the log and the summary.
+    /// </summary>
+    private string StoreIsEmpty()
+    {
+        var message = $"The store ({feedStates.Location}) holds no state: it is new, or its data was lost. Every item of the {config.Config.Feeds.Count} feed(s) is taken as new.";
+        LogStoreEmpty(message);
+        return message;
+    }
 
-    /// <summary>Polls one feed by id; null when the configuration no longer has it.</summary>
-    public async Task<FeedOutcome?> PollFeedAsync(string feedId, CancellationToken cancellationToken)
+    /// <summary>The plan stage alone: the feeds due now, with the state the plan read (for a host that fans them out, one message each).</summary>
+    public async Task<IReadOnlyList<(FeedConfig Feed, FeedState? State)>> PlanAsync(CancellationToken cancellationToken)
+    {
+        var states = await feedStates.GetFeedStatesAsync(cancellationToken);
+        return [.. planner.Due(config.Config.Feeds, states, time.GetUtcNow()).Select(f => (f, states.GetValueOrDefault(f.Id)))];
+    }
+
+    /// <summary>
+    /// Polls one feed by id (a host that fans feeds out); null when the configuration no longer has it, or
+    /// when its state is no longer the <paramref name="planned"/> one (it was polled since: a message
+    /// delivered twice polls once). Null <paramref name="planned"/>: poll now, whatever the state.
+    /// </summary>
+    public async Task<FeedOutcome?> PollFeedAsync(string feedId, PlannedVersion? planned, CancellationToken cancellationToken)
     {
         if (config.Config.Feeds.FirstOrDefault(f => f.Id == feedId) is not { } feed)
         {
             return null;
         }
 
-        var states = await feedStates.GetFeedStatesAsync(cancellationToken);
-        return await PollFeedAsync(feed, states.GetValueOrDefault(feedId), cancellationToken);
+        var state = (await feedStates.GetFeedStatesAsync(cancellationToken)).GetValueOrDefault(feedId);
+        return planned is not null && planned.StateVersion != state?.Version
+            ? new FeedOutcome { FeedId = feed.Id, LeasedElsewhere = true }
+            : await PollFeedAsync(feed, state, cancellationToken);
     }
 
     /// <summary>
-    /// Fetch, parse, ledger, match, route and store the alerts of one feed. Never throws for a bad feed:
-    /// the failure is recorded in the feed's state and returned.
+    /// Lease, fetch, parse, ledger, match, route and store the alerts of one feed. Never throws for a bad
+    /// feed: the failure is recorded in the feed's state and returned. <paramref name="state"/> is the copy
+    /// the plan read: if another poller leased or polled the feed since, this one leaves it.
     /// </summary>
     public async Task<FeedOutcome> PollFeedAsync(FeedConfig feed, FeedState? state, CancellationToken cancellationToken)
     {
-        state ??= new FeedState { FeedId = feed.Id };
+        var leasedAt = time.GetUtcNow();
+        if (await feedStates.TryLeaseAsync(state ?? new FeedState { FeedId = feed.Id }, leasedAt, leasedAt + fetchOptions.Value.LeaseDuration, cancellationToken) is not { } leased)
+        {
+            return new FeedOutcome { FeedId = feed.Id, LeasedElsewhere = true };
+        }
+
+        state = leased;
         var url = PollUrl(feed, state);
         try
         {
@@ -184,7 +213,13 @@ public sealed partial class AlertPipeline(
                 UnreadableDates = items.Count(i => i.UnreadableDate is not null),
             };
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: give the lease back, so the next runner need not wait it out.
+            await feedStates.SaveFeedStateAsync(state, CancellationToken.None);
+            throw;
+        }
+        catch (Exception e)
         {
             // Only our own cancellation ends the cycle; anything else, even a bug tripped by one odd
             // feed, is that feed's failure and the others go on.
@@ -241,6 +276,9 @@ public sealed partial class AlertPipeline(
         };
         return updated with { NextPollAt = planner.NextPollAfterSuccess(feed, updated, now) };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private partial void LogStoreEmpty(string message);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId} moved permanently to {NewUrl}; polling it there from now on. Put the new url in the configuration to make the move permanent.")]
     private partial void LogFeedMoved(string feedId, Uri newUrl);

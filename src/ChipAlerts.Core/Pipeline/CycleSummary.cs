@@ -5,6 +5,9 @@ public sealed record FeedOutcome
 {
     public required string FeedId { get; init; }
     public bool NotModified { get; init; }
+
+    /// <summary>Not polled here: another runner or instance holds its lease, or polled it since the plan.</summary>
+    public bool LeasedElsewhere { get; init; }
     public int NewItems { get; init; }
     public IReadOnlyDictionary<string, int> MatchesPerList { get; init; } = new Dictionary<string, int>();
     /// <summary>Alerts newly stored in the outbox (an alert derived again after a crash is not among them).</summary>
@@ -24,6 +27,9 @@ public sealed record FeedOutcome
     public bool Failed => ErrorCode is not null;
 }
 
+/// <summary>The version of a feed's state that a plan read (null: never stored), which a later poll of it expects.</summary>
+public sealed record PlannedVersion(string? StateVersion);
+
 public sealed record FeedFailure(string FeedId, string Code, string Message);
 
 /// <summary>A feed that was not well-formed and was read after the lenient second pass mended it.</summary>
@@ -34,6 +40,9 @@ public sealed record CycleSummary
 {
     public required int FeedsPolled { get; init; }
     public required int FeedsNotModified { get; init; }
+
+    /// <summary>Due feeds left to another runner or instance on the same store, which held their lease.</summary>
+    public int FeedsLeasedElsewhere { get; init; }
     public required int FeedsFailed { get; init; }
     public required int NewItems { get; init; }
     public required IReadOnlyDictionary<string, int> MatchesPerList { get; init; }
@@ -49,5 +58,8 @@ public sealed record CycleSummary
     public required IReadOnlyList<FeedFailure> Failures { get; init; }
 
     public IReadOnlyList<FeedRepaired> Repaired { get; init; } = [];
+
+    /// <summary>Set when the store held no state at all while the configuration has feeds: new, emptied or lost (the message names where).</summary>
+    public string? StoreWarning { get; init; }
     public required TimeSpan Elapsed { get; init; }
 }

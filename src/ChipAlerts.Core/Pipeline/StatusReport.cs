@@ -1,5 +1,6 @@
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.State;
 
 namespace ChipAlerts.Core.Pipeline;
@@ -37,7 +38,7 @@ public sealed record FeedHealth
 public sealed record StatusReport(bool StoreReachable, string? StoreError, IReadOnlyList<FeedHealth> Feeds, OutboxCounts? Alerts);
 
 /// <summary>Builds the <see cref="StatusReport"/>; a store that cannot be reached is reported, not thrown.</summary>
-public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStates, IOutbox outbox, TimeProvider time)
+public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStates, AlertOutbox outbox, TimeProvider time)
 {
     public const string Ok = "ok";
     public const string Failing = "failing";

@@ -39,7 +39,10 @@ public sealed class SubscriberClock
     /// no longer held.
     /// </summary>
     public bool DigestDue(DateTimeOffset oldest, DateTimeOffset now) =>
-        digest.GetNextOccurrence(oldest, Zone) is { } next && next <= now;
+        NextDigestAfter(oldest) is { } next && next <= now;
+
+    /// <summary>The first time of the digest schedule after <paramref name="instant"/>: when an alert held then is due.</summary>
+    public DateTimeOffset? NextDigestAfter(DateTimeOffset instant) => digest.GetNextOccurrence(instant, Zone);
 
     /// <summary>The end of the quiet window <paramref name="now"/> falls in, or null outside quiet hours.</summary>
     public DateTimeOffset? QuietUntil(DateTimeOffset now)

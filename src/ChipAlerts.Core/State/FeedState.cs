@@ -34,6 +34,12 @@ public sealed record FeedState
     /// <summary>The operator has been told about the current run of failures (and will be told when it ends).</summary>
     public bool FailureReported { get; init; }
 
+    /// <summary>Until when a poller holds the feed (see <see cref="IFeedStateStore.TryLeaseAsync"/>); null when none does.</summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
+
+    /// <summary>The store's concurrency token of the copy this was read from; null for a feed never stored.</summary>
+    public string? Version { get; init; }
+
     /// <summary>Items per day at <see cref="AverageGap"/>.</summary>
     public double? ItemsPerDay => AverageGap is { Ticks: > 0 } gap ? TimeSpan.FromDays(1) / gap : null;
 }

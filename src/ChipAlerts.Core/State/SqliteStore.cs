@@ -1,23 +1,29 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ChipAlerts.Core.Feeds;
+using ChipAlerts.Core.Ledger;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using Microsoft.Data.Sqlite;
 
 namespace ChipAlerts.Core.State;
 
 /// <summary>
-/// The embedded store: one SQLite file in WAL mode, a pooled connection per operation, so concurrent
-/// feed polls can write safely. Instants are stored as Unix milliseconds (UTC).
+/// The embedded store: one SQLite file in WAL mode. Reads use pooled connections side by side; writes go
+/// one at a time through <see cref="WriteAsync{T}"/>, so the process never meets its own write lock and
+/// never waits out SQLite's busy retries (150 ms sleeps each). Instants are stored as Unix milliseconds (UTC).
 /// </summary>
-public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOutStore, IDisposable
+public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IDisposable
 {
+    private const string Active = "status IN ('Pending', 'Claimed')";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly string connectionString;
-    private readonly SemaphoreSlim outboxWrites = new(1, 1);
+    private readonly SemaphoreSlim writer = new(1, 1);
 
     public SqliteStore(string path)
     {
         var full = Path.GetFullPath(path);
+        Location = full;
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         connectionString = new SqliteConnectionStringBuilder
         {
@@ -44,32 +50,40 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
                 attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
                 next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, claimed_until INTEGER,
                 digest INTEGER NOT NULL DEFAULT 0);
-            CREATE INDEX IF NOT EXISTS alerts_due ON alerts (status, next_attempt_at, created_at);
             CREATE TABLE IF NOT EXISTS opt_outs (
                 subscriber_id TEXT NOT NULL, channel TEXT NOT NULL, payload TEXT NOT NULL,
                 PRIMARY KEY (subscriber_id, channel));
             """);
-        AddColumnIfMissing(connection, "alerts", "claimed_until", "INTEGER");
         AddColumnIfMissing(connection, "alerts", "digest", "INTEGER NOT NULL DEFAULT 0");
+        AddColumnIfMissing(connection, "alerts", "version", "INTEGER NOT NULL DEFAULT 0");
+        if (AddColumnIfMissing(connection, "alerts", "lane", "TEXT"))
+        {
+            // The lanes of alerts stored before there were lanes (see OutboxRecord.LaneOf).
+            Execute(connection, "UPDATE alerts SET lane = CASE digest WHEN 1 THEN 'digest' || char(10) || subscriber_id || char(10) || channel ELSE channel END");
+        }
+
         AddColumnIfMissing(connection, "items", "summary", "TEXT NOT NULL DEFAULT ''");
         AddColumnIfMissing(connection, "items", "fingerprint", "TEXT");
-        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0"])
+        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0", "lease_until INTEGER", "version INTEGER NOT NULL DEFAULT 0"])
         {
             AddColumnIfMissing(connection, "feeds", column[..column.IndexOf(' ', StringComparison.Ordinal)], column[(column.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
         }
 
         Execute(connection, "CREATE INDEX IF NOT EXISTS items_fingerprint ON items (feed_id, fingerprint, first_seen_at)");
         Execute(connection, "CREATE INDEX IF NOT EXISTS items_seen ON items (first_seen_at)");
-        // Only alerts in flight have a claim (delivery clears it), so this index stays tiny.
-        Execute(connection, "CREATE INDEX IF NOT EXISTS alerts_claimed ON alerts (claimed_until) WHERE claimed_until IS NOT NULL");
+        // The index of active alerts: it holds only pending and claimed ones, so a due pass never reads the delivered history.
+        Execute(connection, "DROP INDEX IF EXISTS alerts_due; DROP INDEX IF EXISTS alerts_claimed");
+        Execute(connection, $"CREATE INDEX IF NOT EXISTS alerts_active ON alerts (lane, created_at, alert_id) WHERE {Active}");
     }
+
+    public string Location { get; }
 
     public async Task<IReadOnlyDictionary<string, FeedState>> GetFeedStatesAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = Command(connection, """
             SELECT feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
-                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported FROM feeds
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, lease_until, version FROM feeds
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var states = new Dictionary<string, FeedState>(StringComparer.Ordinal);
@@ -94,6 +108,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
                 AverageGap = reader.IsDBNull(14) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(14)),
                 LastPublishedAt = NullableInstant(reader, 15),
                 FailureReported = reader.GetInt64(16) != 0,
+                LeaseUntil = NullableInstant(reader, 17),
+                Version = reader.GetInt64(18).ToString(System.Globalization.CultureInfo.InvariantCulture),
             };
             states[state.FeedId] = state;
         }
@@ -101,9 +117,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         return states;
     }
 
-    public async Task SaveFeedStateAsync(FeedState state, CancellationToken cancellationToken)
+    public Task SaveFeedStateAsync(FeedState state, CancellationToken cancellationToken) => WriteAsync(async connection =>
     {
-        await using var connection = Open();
         await using var command = Command(connection, """
             INSERT INTO feeds (feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
                 moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported)
@@ -111,7 +126,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
             ON CONFLICT (feed_id) DO UPDATE SET etag = $etag, last_modified = $lm, last_polled_at = $polled, next_poll_at = $next,
                 last_success_at = $success, last_error_code = $code, last_error = $error, consecutive_failures = $failures, items_seen = $seen,
                 moved_from = $movedFrom, moved_to = $movedTo, gone_url = $gone, min_interval_ms = $minInterval, average_gap_ms = $gap,
-                last_published_at = $published, failure_reported = $reported
+                last_published_at = $published, failure_reported = $reported, lease_until = NULL, version = version + 1
             """,
             ("$id", state.FeedId), ("$etag", state.ETag), ("$lm", state.LastModified), ("$polled", Millis(state.LastPolledAt)),
             ("$next", Millis(state.NextPollAt)), ("$success", Millis(state.LastSuccessAt)), ("$code", state.LastErrorCode),
@@ -119,8 +134,24 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
             ("$movedFrom", state.MovedFrom), ("$movedTo", state.MovedTo), ("$gone", state.GoneUrl),
             ("$minInterval", (long?)state.MinInterval?.TotalMilliseconds), ("$gap", (long?)state.AverageGap?.TotalMilliseconds),
             ("$published", Millis(state.LastPublishedAt)), ("$reported", state.FailureReported ? 1 : 0));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }, cancellationToken);
+
+    public Task<FeedState?> TryLeaseAsync(FeedState seen, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken) =>
+        seen.LeaseUntil > now ? Task.FromResult<FeedState?>(null) : WriteAsync(async connection =>
+        {
+            await using var command = seen.Version is null
+                ? Command(connection, "INSERT INTO feeds (feed_id, lease_until, version) VALUES ($id, $until, 1) ON CONFLICT (feed_id) DO NOTHING RETURNING version",
+                    ("$id", seen.FeedId), ("$until", Millis(until)))
+                : Command(connection, """
+                    UPDATE feeds SET lease_until = $until, version = version + 1
+                    WHERE feed_id = $id AND version = $version AND (lease_until IS NULL OR lease_until <= $now) RETURNING version
+                    """, ("$id", seen.FeedId), ("$until", Millis(until)), ("$version", long.Parse(seen.Version, System.Globalization.CultureInfo.InvariantCulture)), ("$now", Millis(now)));
+            return await command.ExecuteScalarAsync(cancellationToken) is long version
+                ? seen with { LeaseUntil = until, Version = version.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+                : null;
+        }, cancellationToken);
+
 
     public async Task<IReadOnlyList<FeedItem>> FilterNewAsync(IReadOnlyList<FeedItem> items, DateTimeOffset now, TimeSpan fingerprintWindow, CancellationToken cancellationToken)
     {
@@ -148,35 +179,26 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
             fresh.Add(item);
         }
 
-        await MarkSeenAsync(rotated, now, connection, cancellationToken);
+        await MarkSeenAsync(rotated, now, cancellationToken);
         return fresh;
     }
 
-    public async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await MarkSeenAsync(items, seenAt, connection, cancellationToken);
-    }
-
-    private static async Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        if (items.Count == 0)
+    public Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken) =>
+        items.Count == 0 ? Task.CompletedTask : WriteAsync(async connection =>
         {
-            return;
-        }
+            await using var transaction = connection.BeginTransaction();
+            await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, summary, link, published_at, first_seen_at, fingerprint) VALUES ($key, $feed, $title, $summary, $link, $published, $seen, $fp)");
+            command.Transaction = transaction;
+            foreach (var item in items)
+            {
+                SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$summary", item.Summary), ("$link", item.Link),
+                    ("$published", Millis(item.Published)), ("$seen", Millis(seenAt)), ("$fp", item.Fingerprint));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        await using var transaction = connection.BeginTransaction();
-        await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, summary, link, published_at, first_seen_at, fingerprint) VALUES ($key, $feed, $title, $summary, $link, $published, $seen, $fp)");
-        command.Transaction = transaction;
-        foreach (var item in items)
-        {
-            SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$summary", item.Summary), ("$link", item.Link),
-                ("$published", Millis(item.Published)), ("$seen", Millis(seenAt)), ("$fp", item.Fingerprint));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
+            await transaction.CommitAsync(cancellationToken);
+            return items.Count;
+        }, cancellationToken);
 
     public async Task<IReadOnlyList<FeedItem>> GetRecentAsync(DateTimeOffset since, int max, CancellationToken cancellationToken)
     {
@@ -204,153 +226,92 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         return items;
     }
 
-    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> InsertAsync(IReadOnlyList<OutboxRecord> records, CancellationToken cancellationToken) =>
+        records.Count == 0 ? Task.FromResult<IReadOnlyList<string>>([]) : WriteAsync<IReadOnlyList<string>>(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction();
+            await using var command = Command(connection, """
+                INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, lane, item_key, payload, status, attempts, created_at, next_attempt_at, delivered_at, last_error, digest, version)
+                VALUES ($id, $subscriber, $channel, $lane, $item, $payload, $status, $attempts, $created, $due, $delivered, $error, $digest, 1)
+                """);
+            command.Transaction = transaction;
+            var added = new List<string>();
+            foreach (var record in records)
+            {
+                var alert = record.Alert;
+                SetParameters(command, ("$id", alert.AlertId), ("$subscriber", alert.SubscriberId), ("$channel", alert.Channel.ToString()), ("$lane", record.Lane),
+                    ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$status", record.State.ToString()), ("$attempts", record.Attempts),
+                    ("$created", Millis(alert.CreatedAt)), ("$due", Millis(record.DueAt)), ("$delivered", Millis(record.DeliveredAt)), ("$error", record.LastError), ("$digest", alert.Digest));
+                if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    added.Add(alert.AlertId);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return added;
+        }, cancellationToken);
+
+    public async Task<OutboxRecord?> GetAsync(string alertId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        await using var transaction = connection.BeginTransaction();
+        await using var command = Command(connection, $"{SelectRecord} WHERE alert_id = $id", ("$id", alertId));
+        return (await ReadRecordsAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    // One statement, conditional on the version read: of two writers (two processes too) exactly one changes the row.
+    public Task<OutboxRecord?> TryUpdateAsync(OutboxRecord current, OutboxRecord next, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    {
         await using var command = Command(connection, """
-            INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, item_key, payload, status, created_at, next_attempt_at, digest)
-            VALUES ($id, $subscriber, $channel, $item, $payload, 'Pending', $created, $next, $digest)
-            """);
-        command.Transaction = transaction;
-        var added = new List<string>();
-        foreach (var alert in alerts)
+            UPDATE alerts SET status = $status, attempts = $attempts, next_attempt_at = $due, delivered_at = $delivered, last_error = $error, version = version + 1
+            WHERE alert_id = $id AND version = $version RETURNING version
+            """,
+            ("$id", current.AlertId), ("$version", long.Parse(current.Version ?? "0", System.Globalization.CultureInfo.InvariantCulture)),
+            ("$status", next.State.ToString()), ("$attempts", next.Attempts), ("$due", Millis(next.DueAt)), ("$delivered", Millis(next.DeliveredAt)), ("$error", next.LastError));
+        return await command.ExecuteScalarAsync(cancellationToken) is long version
+            ? next with { Version = version.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+            : null;
+    }, cancellationToken);
+
+    public async IAsyncEnumerable<ActiveAlert> ActiveAsync(string? lane, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var active = new List<ActiveAlert>();
+        await using (var connection = Open())
         {
-            SetParameters(command, ("$id", alert.AlertId), ("$subscriber", alert.SubscriberId), ("$channel", alert.Channel.ToString()),
-                ("$item", alert.Item.Key), ("$payload", JsonSerializer.Serialize(alert, Json)), ("$created", Millis(alert.CreatedAt)), ("$next", Millis(alert.NotBefore ?? alert.CreatedAt)), ("$digest", alert.Digest));
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            await using var command = Command(connection, $"""
+                SELECT alert_id, lane, digest, created_at, next_attempt_at FROM alerts
+                WHERE {Active} AND ($lane IS NULL OR lane = $lane) ORDER BY lane, created_at, alert_id
+                """, ("$lane", lane));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                added.Add(alert.AlertId);
+                active.Add(new ActiveAlert(reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0,
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
             }
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return added;
-    }
-
-    public async Task<IReadOnlyList<OutboxEntry>> GetDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection, """
-            WITH blocked AS (
-                SELECT channel, MIN(created_at) AS since FROM (
-                    SELECT channel, created_at FROM alerts WHERE status = 'Pending' AND digest = 0 AND next_attempt_at > $now
-                    UNION ALL
-                    SELECT channel, created_at FROM alerts WHERE claimed_until > $now AND status = 'Pending' AND digest = 0)
-                GROUP BY channel)
-            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts a
-            LEFT JOIN blocked b ON b.channel = a.channel
-            WHERE a.status = 'Pending' AND a.digest = 0 AND a.next_attempt_at <= $now AND (a.claimed_until IS NULL OR a.claimed_until <= $now)
-              AND (b.since IS NULL OR a.created_at < b.since)
-            ORDER BY a.created_at, a.alert_id LIMIT $max
-            """, ("$now", Millis(now)), ("$max", max));
-        return await ReadEntriesAsync(command, cancellationToken);
-    }
-
-    public async Task<IReadOnlyList<OutboxEntry>> GetDigestAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection, """
-            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts
-            WHERE status = 'Pending' AND digest = 1 AND (claimed_until IS NULL OR claimed_until <= $now)
-            ORDER BY created_at, alert_id
-            """, ("$now", Millis(now)));
-        return await ReadEntriesAsync(command, cancellationToken);
-    }
-
-    public async Task<OutboxEntry?> GetAsync(string alertId, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection,
-            "SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts WHERE alert_id = $id", ("$id", alertId));
-        return (await ReadEntriesAsync(command, cancellationToken)).SingleOrDefault();
-    }
-
-    private static async Task<List<OutboxEntry>> ReadEntriesAsync(SqliteCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<OutboxEntry>();
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var alert in active)
         {
-            entries.Add(new OutboxEntry
-            {
-                Alert = JsonSerializer.Deserialize<Alert>(reader.GetString(0), Json)!,
-                Status = Enum.Parse<AlertStatus>(reader.GetString(1)),
-                Attempts = reader.GetInt32(2),
-                LastError = NullableString(reader, 3),
-                NextAttemptAt = NullableInstant(reader, 4),
-            });
-        }
-
-        return entries;
-    }
-
-    // One statement: SQLite serialises writers, so of two concurrent claims (two processes too) exactly one updates the row.
-    public async Task<bool> TryClaimAsync(string alertId, DateTimeOffset now, DateTimeOffset until, CancellationToken cancellationToken) =>
-        await UpdateAsync("""
-            UPDATE alerts SET claimed_until = $until
-            WHERE alert_id = $id AND status = 'Pending' AND (claimed_until IS NULL OR claimed_until <= $now)
-            """, cancellationToken, ("$id", alertId), ("$now", Millis(now)), ("$until", Millis(until))) == 1;
-
-    public Task MarkDeliveredAsync(string alertId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        UpdateAsync(
-            "UPDATE alerts SET status = 'Delivered', attempts = attempts + 1, delivered_at = $at, last_error = NULL, claimed_until = NULL WHERE alert_id = $id",
-            cancellationToken, ("$id", alertId), ("$at", Millis(at)));
-
-    public Task DeferAsync(string alertId, DateTimeOffset until, string reason, CancellationToken cancellationToken) =>
-        UpdateAsync(
-            "UPDATE alerts SET next_attempt_at = $next, last_error = $reason, claimed_until = NULL WHERE alert_id = $id AND status = 'Pending'",
-            cancellationToken, ("$id", alertId), ("$next", Millis(until)), ("$reason", reason));
-
-    public Task MarkFailedAsync(string alertId, string error, DateTimeOffset nextAttemptAt, AlertStatus status, CancellationToken cancellationToken) =>
-        UpdateAsync(
-            "UPDATE alerts SET status = $status, attempts = attempts + 1, next_attempt_at = $next, last_error = $error, claimed_until = NULL WHERE alert_id = $id",
-            cancellationToken, ("$id", alertId), ("$status", status.ToString()), ("$next", Millis(nextAttemptAt)), ("$error", error));
-
-    /// <summary>
-    /// One outbox update, one at a time within this process: concurrent deliverers would otherwise meet
-    /// SQLite's write lock and wait out its busy retries, which cost more than the queue here.
-    /// </summary>
-    private async Task<int> UpdateAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection, sql, parameters);
-        await outboxWrites.WaitAsync(cancellationToken);
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        finally
-        {
-            outboxWrites.Release();
+            yield return alert;
         }
     }
 
-    public async Task<IReadOnlyList<OutboxEntry>> ListAsync(AlertStatus? status, int max, CancellationToken cancellationToken)
-    {
-        await using var connection = Open();
-        await using var command = Command(connection, """
-            SELECT payload, status, attempts, last_error, next_attempt_at FROM alerts
-            WHERE $status IS NULL OR status = $status ORDER BY created_at, alert_id LIMIT $max
-            """, ("$status", status?.ToString()), ("$max", max));
-        return await ReadEntriesAsync(command, cancellationToken);
-    }
+    public async Task<OutboxRecord?> ReadActiveAsync(ActiveAlert active, CancellationToken cancellationToken) =>
+        await GetAsync(active.AlertId, cancellationToken) is { IsActive: true } record ? record : null;
 
-    public async Task<bool> ReplayAsync(string alertId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OutboxRecord>> ListAsync(AlertState? state, int max, CancellationToken cancellationToken)
     {
         await using var connection = Open();
-        await using var command = Command(connection, """
-            UPDATE alerts SET status = 'Pending', attempts = 0, next_attempt_at = $now, claimed_until = NULL
-            WHERE alert_id = $id AND status IN ('Failed', 'Dead')
-            """, ("$id", alertId), ("$now", Millis(now)));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var command = Command(connection, $"{SelectRecord} WHERE $status IS NULL OR status = $status ORDER BY created_at, alert_id LIMIT $max",
+            ("$status", state?.ToString()), ("$max", max));
+        return await ReadRecordsAsync(command, cancellationToken);
     }
 
     public async Task<OutboxCounts> CountAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = Command(connection, """
-            SELECT COALESCE(SUM(status = 'Pending'), 0), COALESCE(SUM(status = 'Delivered'), 0), COALESCE(SUM(status = 'Failed'), 0),
+            SELECT COALESCE(SUM(status IN ('Pending', 'Claimed')), 0), COALESCE(SUM(status = 'Delivered'), 0), COALESCE(SUM(status = 'Failed'), 0),
                 COALESCE(SUM(status = 'Dead'), 0) FROM alerts
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -358,23 +319,44 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         return new OutboxCounts(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
     }
 
-    public async Task<bool> AddOptOutAsync(OptOut optOut, CancellationToken cancellationToken)
+    private const string SelectRecord = "SELECT payload, status, attempts, last_error, next_attempt_at, delivered_at, version FROM alerts";
+
+    private static async Task<List<OutboxRecord>> ReadRecordsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
-        await using var connection = Open();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<OutboxRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new OutboxRecord
+            {
+                Alert = JsonSerializer.Deserialize<Alert>(reader.GetString(0), Json)!,
+                State = Enum.Parse<AlertState>(reader.GetString(1)),
+                Attempts = reader.GetInt32(2),
+                LastError = NullableString(reader, 3),
+                DueAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                DeliveredAt = NullableInstant(reader, 5),
+                Version = reader.GetInt64(6).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
+
+        return records;
+    }
+
+    public Task<bool> AddOptOutAsync(OptOut optOut, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    {
         await using var command = Command(connection,
             "INSERT OR IGNORE INTO opt_outs (subscriber_id, channel, payload) VALUES ($subscriber, $channel, $payload)",
             ("$subscriber", optOut.SubscriberId), ("$channel", optOut.Channel.ToString()), ("$payload", JsonSerializer.Serialize(optOut, Json)));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    }, cancellationToken);
 
-    public async Task<bool> RemoveOptOutAsync(string subscriberId, ChannelAddress channel, CancellationToken cancellationToken)
+    public Task<bool> RemoveOptOutAsync(string subscriberId, ChannelAddress channel, CancellationToken cancellationToken) => WriteAsync(async connection =>
     {
-        await using var connection = Open();
         await using var command = Command(connection,
             "DELETE FROM opt_outs WHERE subscriber_id = $subscriber AND channel = $channel",
             ("$subscriber", subscriberId), ("$channel", channel.ToString()));
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    }, cancellationToken);
 
     public async Task<IReadOnlyList<OptOut>> GetOptOutsAsync(CancellationToken cancellationToken)
     {
@@ -390,7 +372,25 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         return optOuts;
     }
 
-    public void Dispose() => outboxWrites.Dispose();
+    public void Dispose() => writer.Dispose();
+
+    /// <summary>
+    /// The one writer of this process: each write waits its turn here rather than at SQLite's lock, whose
+    /// busy handler sleeps 150 ms at a time. (Another process on the same file still meets that lock.)
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = Open();
+            return await write(connection);
+        }
+        finally
+        {
+            writer.Release();
+        }
+    }
 
     private SqliteConnection Open()
     {
@@ -404,14 +404,17 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutbox, IOptOut
         return connection;
     }
 
-    /// <summary>Databases created before a column existed get it added; nothing else ever changes shape.</summary>
-    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
+    /// <summary>Databases created before a column existed get it added (true); nothing else ever changes shape.</summary>
+    private static bool AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
     {
         using var info = Command(connection, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'");
-        if (Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        if (Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0)
         {
-            Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {type}");
+            return false;
         }
+
+        Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {type}");
+        return true;
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
-using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using SmtpServer.Protocol;
@@ -36,12 +35,12 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
         var alerts = Enumerable.Range(0, 15)
             .Select(i => Alerts.Email($"item-{i}", recipients[i % 3], time.GetUtcNow().AddSeconds(i - 60)))
             .ToList();
-        await host.Store.AddAsync(alerts, default);
+        await host.Outbox.AddAsync(alerts, default);
 
         var summaries = new List<DeliverySummary>();
         for (var cycle = 0; cycle < 3; cycle++)
         {
-            summaries.Add(await host.Dispatcher.DeliverDueAsync(default));
+            summaries.Add(await host.Outbox.DeliverDueAsync(default));
             time.Advance(TimeSpan.FromHours(1));
         }
 
@@ -49,12 +48,12 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
         await using var smtp = await SmtpSink.StartAsync(port);
         for (var cycle = 0; cycle < 3; cycle++)
         {
-            summaries.Add(await host.Dispatcher.DeliverDueAsync(default));
+            summaries.Add(await host.Outbox.DeliverDueAsync(default));
             time.Advance(TimeSpan.FromMinutes(1));
         }
 
-        var counts = await host.Store.CountAsync(default);
-        var attempts = (await host.Store.ListAsync(AlertStatus.Delivered, 100, default)).Sum(e => e.Attempts);
+        var counts = await host.Outbox.CountAsync(default);
+        var attempts = (await host.Outbox.ListAsync(AlertState.Delivered, 100, default)).Sum(e => e.Attempts);
         output.WriteLine($"cycles: {string.Join(" | ", summaries)}; outbox {counts}; attempts recorded {attempts}; messages {smtp.Messages.Count} in {smtp.Sessions} session(s)");
 
         Assert.All(summaries.Take(3), s => Assert.Equal(0, s.Delivered));
@@ -89,12 +88,12 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
         using var host = WebhookHost(new() { ["ChipAlerts:Delivery:QuickRetries"] = "0" }, ("a", "webhook"), ("b", "webhook"));
         var a = Enumerable.Range(0, 3).Select(i => Alerts.For(Alerts.Item($"a{i}"), new ChannelAddress("webhook", "Hooks:a"), time.GetUtcNow().AddSeconds(i - 60), "a")).ToList();
         var b = Enumerable.Range(0, 3).Select(i => Alerts.For(Alerts.Item($"b{i}"), new ChannelAddress("webhook", "Hooks:b"), time.GetUtcNow().AddSeconds(i - 60), "b")).ToList();
-        await host.Store.AddAsync([.. a, .. b], default);
+        await host.Outbox.AddAsync([.. a, .. b], default);
 
-        var first = await host.Dispatcher.DeliverDueAsync(default);
+        var first = await host.Outbox.DeliverDueAsync(default);
         var afterFirst = receiver.Requests.Select(r => r.Headers["webhook-id"]).ToList();
         time.Advance(TimeSpan.FromMinutes(5));
-        var second = await host.Dispatcher.DeliverDueAsync(default);
+        var second = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(new(3, 1, 0), first);
         Assert.Equal(a[0].AlertId, afterFirst.Single(id => a.Any(x => x.AlertId == id)));
@@ -109,10 +108,10 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
         await using var smtp = await SmtpSink.StartAsync();
         smtp.Reply = () => (SmtpReplyCode)451;
         using var host = PipelineHost.Create(dir, Configs.With(Feeds, smtp.Port), new Dictionary<string, string?> { ["ChipAlerts:Delivery:QuickRetries"] = "0" }, time);
-        await host.Store.AddAsync([.. Enumerable.Range(0, 20).Select(i => Alerts.Email($"item-{i}", $"reader{i}@example.com", time.GetUtcNow()))], default);
+        await host.Outbox.AddAsync([.. Enumerable.Range(0, 20).Select(i => Alerts.Email($"item-{i}", $"reader{i}@example.com", time.GetUtcNow()))], default);
 
-        var down = await host.Dispatcher.DeliverDueAsync(default);
-        var pending = await host.Store.ListAsync(AlertStatus.Pending, 100, default);
+        var down = await host.Outbox.DeliverDueAsync(default);
+        var pending = await host.Outbox.ListAsync(AlertState.Pending, 100, default);
 
         // Five failures open it; sends already past it when it opened (up to Concurrency - 1) still go.
         Assert.InRange(smtp.Attempts, 5, 8);
@@ -127,7 +126,7 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
         for (var pass = 0; pass < 3; pass++)
         {
             time.Advance(TimeSpan.FromMinutes(2)); // past the break and the first retry delay
-            up.Add(await host.Dispatcher.DeliverDueAsync(default));
+            up.Add(await host.Outbox.DeliverDueAsync(default));
         }
 
         output.WriteLine($"down: {down} after {sendsWhileDown} sends; up: {string.Join(" | ", up)}");
@@ -156,9 +155,9 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
             return Task.CompletedTask;
         });
         using var host = WebhookHost([], ("a", "webhook"));
-        await host.Store.AddAsync([Alerts.For(Alerts.Item(), new ChannelAddress("webhook", "Hooks:a"), time.GetUtcNow(), "a")], default);
+        await host.Outbox.AddAsync([Alerts.For(Alerts.Item(), new ChannelAddress("webhook", "Hooks:a"), time.GetUtcNow(), "a")], default);
 
-        var summary = await host.Dispatcher.DeliverDueAsync(default);
+        var summary = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(new(1, 0, 0), summary);
         var requests = receiver.Requests.ToList();
@@ -177,14 +176,14 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
             return Task.CompletedTask;
         });
         using var host = WebhookHost([], ("a", "webhook"));
-        await host.Store.AddAsync([Alerts.For(Alerts.Item(), new ChannelAddress("webhook", "Hooks:a"), time.GetUtcNow(), "a")], default);
+        await host.Outbox.AddAsync([Alerts.For(Alerts.Item(), new ChannelAddress("webhook", "Hooks:a"), time.GetUtcNow(), "a")], default);
 
-        var summary = await host.Dispatcher.DeliverDueAsync(default);
+        var summary = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(new(0, 1, 0), summary);
         Assert.Single(receiver.Requests);
-        var entry = Assert.Single(await host.Store.ListAsync(AlertStatus.Pending, 10, default));
-        Assert.Equal(time.GetUtcNow().AddSeconds(600), entry.NextAttemptAt);
+        var entry = Assert.Single(await host.Outbox.ListAsync(AlertState.Pending, 10, default));
+        Assert.Equal(time.GetUtcNow().AddSeconds(600), entry.DueAt);
     }
 
     [Fact]
@@ -202,11 +201,11 @@ public sealed class DeliveryResilienceTests(ITestOutputHelper output) : IAsyncLi
         using var host = WebhookHost(new() { ["ChipAlerts:Delivery:MessagesPerSecond:slack"] = "10" }, ("a", "slack"), ("warm", "webhook"));
         // One unlimited webhook first, so the connection and the server are warm and the receiver's clock
         // measures the pacing, not the first request's start-up.
-        await host.Store.AddAsync([Alerts.For(Alerts.Item("w"), new ChannelAddress("webhook", "Hooks:warm"), time.GetUtcNow().AddSeconds(-120), "warm")], default);
-        await host.Dispatcher.DeliverDueAsync(default);
-        await host.Store.AddAsync([.. Enumerable.Range(0, 6).Select(i => Alerts.For(Alerts.Item($"i{i}"), new ChannelAddress("slack", "Hooks:a"), time.GetUtcNow().AddSeconds(i - 60), "a"))], default);
+        await host.Outbox.AddAsync([Alerts.For(Alerts.Item("w"), new ChannelAddress("webhook", "Hooks:warm"), time.GetUtcNow().AddSeconds(-120), "warm")], default);
+        await host.Outbox.DeliverDueAsync(default);
+        await host.Outbox.AddAsync([.. Enumerable.Range(0, 6).Select(i => Alerts.For(Alerts.Item($"i{i}"), new ChannelAddress("slack", "Hooks:a"), time.GetUtcNow().AddSeconds(i - 60), "a"))], default);
 
-        var summary = await host.Dispatcher.DeliverDueAsync(default);
+        var summary = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(new(6, 0, 0), summary);
         var stamps = receiver.Requests.Where(r => r.Path == "/a").Select(r => r.Timestamp).ToList();

@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
-using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using SmtpServer.Protocol;
@@ -64,7 +64,7 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Equal((4, 2, 2), (cycle.AlertsCreated, cycle.AlertsDelivered, cycle.AlertsPending));
         Assert.All(smtp.Messages, m => Assert.Equal("desk@example.com", m.To.Mailboxes.Single().Address));
 
-        var digest = await host.Dispatcher.SendDigestsAsync(dueOnly: false, default);
+        var digest = await host.Outbox.SendAllDigestsAsync(default);
 
         Assert.Equal(new(2, 0, 0), digest);
         var message = smtp.Messages.Single(m => m.To.Mailboxes.Single().Address == "weekly@example.com");
@@ -72,9 +72,9 @@ public sealed class DigestTests : IAsyncLifetime
         Assert.Contains("Rapidus (1)\n\n- Rapidus starts 2nm pilot line\n  wire · https://wire.example.com/1\n  matched Rapidus in title", message.TextBody!.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("Micron (1)\n\n- Micron (MU.O) beats estimates", message.TextBody!.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("<a href=\"https://wire.example.com/2\" style=\"color:#0969da\">Micron (MU.O) beats estimates</a>", message.HtmlBody, StringComparison.Ordinal);
-        Assert.Equal(new OutboxCounts(0, 4, 0), await host.Store.CountAsync(default));
+        Assert.Equal(new OutboxCounts(0, 4, 0), await host.Outbox.CountAsync(default));
 
-        Assert.Equal(new(0, 0, 0), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
+        Assert.Equal(new(0, 0, 0), await host.Outbox.SendAllDigestsAsync(default));
         Assert.Equal(3, smtp.Messages.Count);
     }
 
@@ -108,14 +108,14 @@ public sealed class DigestTests : IAsyncLifetime
         using var host = Host(night);
 
         var made = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
-        var pending = await host.Store.ListAsync(AlertStatus.Pending, 10, default);
+        var pending = await host.Outbox.ListAsync(AlertState.Pending, 10, default);
         time.Advance(TimeSpan.FromHours(7.5) - TimeSpan.FromSeconds(1));
-        var before = await host.Dispatcher.DeliverDueAsync(default);
+        var before = await host.Outbox.DeliverDueAsync(default);
         time.Advance(TimeSpan.FromSeconds(1));
-        var morning = await host.Dispatcher.DeliverDueAsync(default);
+        var morning = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal((2, 0), (made.AlertsCreated, made.AlertsDelivered));
-        Assert.All(pending, e => Assert.Equal(new DateTimeOffset(2026, 1, 2, 6, 0, 0, TimeSpan.Zero), e.NextAttemptAt));
+        Assert.All(pending, e => Assert.Equal(new DateTimeOffset(2026, 1, 2, 6, 0, 0, TimeSpan.Zero), e.DueAt));
         Assert.Equal(new(0, 0, 0), before);
         Assert.Equal(new(2, 0, 0), morning);
         Assert.Equal(2, smtp.Messages.Count);
@@ -128,9 +128,9 @@ public sealed class DigestTests : IAsyncLifetime
         await host.Pipeline.RunCycleAsync(allFeeds: true, default);
         smtp.Reply = () => (SmtpReplyCode)451;
 
-        Assert.Equal(new(0, 2, 0), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
+        Assert.Equal(new(0, 2, 0), await host.Outbox.SendAllDigestsAsync(default));
         smtp.Reply = () => null;
-        Assert.Equal(new(2, 0, 0), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
+        Assert.Equal(new(2, 0, 0), await host.Outbox.SendAllDigestsAsync(default));
 
         Assert.Single(smtp.Messages);
     }
@@ -141,7 +141,7 @@ public sealed class DigestTests : IAsyncLifetime
         using var host = Host(Digest(new ChannelConfig { Type = "webhook", UrlSetting = "Hooks:Team", SigningSecretSetting = "Hooks:TeamSecret" }));
         await host.Pipeline.RunCycleAsync(allFeeds: true, default);
 
-        await host.Dispatcher.SendDigestsAsync(dueOnly: false, default);
+        await host.Outbox.SendAllDigestsAsync(default);
 
         var request = Assert.Single(server.Requests, r => r.Path == "/hook");
         using var json = JsonDocument.Parse(request.Body);
@@ -161,12 +161,12 @@ public sealed class DigestTests : IAsyncLifetime
     {
         using var host = Host(Configs.Desk);
         var alert = Alerts.For(Alerts.Item(), new ChannelAddress("pager", "desk"), time.GetUtcNow()) with { Digest = true };
-        await host.Store.AddAsync([alert], default);
+        await host.Outbox.AddAsync([alert], default);
 
-        Assert.Equal(new(0, 0, 1), await host.Dispatcher.SendDigestsAsync(dueOnly: false, default));
+        Assert.Equal(new(0, 0, 1), await host.Outbox.SendAllDigestsAsync(default));
 
-        var entry = await host.Store.GetAsync(alert.AlertId, default);
-        Assert.Equal((AlertStatus.Failed, "no channel of type 'pager' is registered."), (entry!.Status, entry.LastError));
+        var entry = await host.Outbox.GetAsync(alert.AlertId, default);
+        Assert.Equal((AlertState.Failed, "no channel of type 'pager' is registered."), (entry!.State, entry.LastError));
     }
 
     private static string ItemKeysOf(IEnumerable<string> alertIds) =>

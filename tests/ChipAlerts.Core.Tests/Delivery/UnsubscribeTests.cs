@@ -1,7 +1,7 @@
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
-using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using MimeKit;
@@ -43,9 +43,9 @@ public sealed class UnsubscribeTests : IAsyncLifetime
     public async Task Email_CarriesListIdAndOneClickUnsubscribe_WithAFooterLink()
     {
         using var host = Host();
-        await host.Store.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+        await host.Outbox.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
 
-        await host.Dispatcher.DeliverDueAsync(default);
+        await host.Outbox.DeliverDueAsync(default);
 
         var message = Assert.Single(smtp.Messages);
         var link = host.Get<Unsubscribes>().LinkFor("desk", new ChannelAddress("email", "desk@example.com"))!;
@@ -62,9 +62,9 @@ public sealed class UnsubscribeTests : IAsyncLifetime
     public async Task Email_WithoutAnUnsubscribeEndpoint_HasListIdOnly()
     {
         using var host = Host(unsubscribeUrl: null);
-        await host.Store.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+        await host.Outbox.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
 
-        await host.Dispatcher.DeliverDueAsync(default);
+        await host.Outbox.DeliverDueAsync(default);
 
         var message = Assert.Single(smtp.Messages);
         Assert.Equal("ChipAlerts <desk.chipalerts.test>", message.Headers[HeaderId.ListId]);
@@ -83,12 +83,12 @@ public sealed class UnsubscribeTests : IAsyncLifetime
         using var host = Host(Endpoint, Configs.Feed("wire", web.Url("/wire")));
         var unsubscribes = host.Get<Unsubscribes>();
         var desk = new ChannelAddress("email", "desk@example.com");
-        await host.Store.AddAsync([Alerts.Email("waiting", createdAt: time.GetUtcNow())], default);
+        await host.Outbox.AddAsync([Alerts.Email("waiting", createdAt: time.GetUtcNow())], default);
         var token = System.Web.HttpUtility.ParseQueryString(unsubscribes.LinkFor("desk", desk)!.Query)["token"]!;
 
         var first = await unsubscribes.UnsubscribeAsync(token, default);
         var again = await unsubscribes.UnsubscribeAsync(token, default);
-        var delivered = await host.Dispatcher.DeliverDueAsync(default);
+        var delivered = await host.Outbox.DeliverDueAsync(default);
         var cycle = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
 
         Assert.Equal(UnsubscribeOutcome.Unsubscribed, first.Outcome);
@@ -96,7 +96,7 @@ public sealed class UnsubscribeTests : IAsyncLifetime
         var optOut = Assert.Single(await host.Store.GetOptOutsAsync(default));
         Assert.Equal(("desk", desk, "the recipient unsubscribed"), (optOut.SubscriberId, optOut.Channel, optOut.Reason));
         Assert.Equal(new(0, 0, 1), delivered);
-        var failed = Assert.Single(await host.Store.ListAsync(AlertStatus.Failed, 10, default));
+        var failed = Assert.Single(await host.Outbox.ListAsync(AlertState.Failed, 10, default));
         Assert.Equal("not sent: the recipient unsubscribed (2026-01-01 12:00 UTC).", failed.LastError);
         Assert.Equal((1, 0), (cycle.NewItems, cycle.AlertsCreated));
         Assert.Empty(smtp.Messages);
@@ -147,9 +147,9 @@ public sealed class UnsubscribeTests : IAsyncLifetime
         using var host = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], null, team),
             new Dictionary<string, string?> { ["Hooks:Team"] = web.Url("/slack").ToString() }, time);
         var slack = new ChannelAddress("slack", "Hooks:Team");
-        await host.Store.AddAsync([.. Enumerable.Range(0, 3).Select(i => Alerts.For(Alerts.Item($"i{i}"), slack, time.GetUtcNow().AddSeconds(i - 10), "team"))], default);
+        await host.Outbox.AddAsync([.. Enumerable.Range(0, 3).Select(i => Alerts.For(Alerts.Item($"i{i}"), slack, time.GetUtcNow().AddSeconds(i - 10), "team"))], default);
 
-        var summary = await host.Dispatcher.DeliverDueAsync(default);
+        var summary = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(new(0, 0, 3), summary);
         Assert.Single(web.Requests); // the other two were not posted to a webhook known to be gone

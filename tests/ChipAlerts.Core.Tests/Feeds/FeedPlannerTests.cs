@@ -15,7 +15,7 @@ public sealed class FeedPlannerTests
         Jitter = jitter,
         FailureBackoff = TimeSpan.FromMinutes(5),
         MaxBackoff = TimeSpan.FromHours(6),
-    }));
+    }), RandomSource.System);
 
     [Fact]
     public void Jitter_AddsUpToTheFractionAndNeverLess_SoFeedsSpreadOut()

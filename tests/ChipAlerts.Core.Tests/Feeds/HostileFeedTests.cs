@@ -153,10 +153,10 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
     {
         using var host = Host([Configs.Feed("good", feeds.Url("/good")), Configs.Feed(id, feeds.Url("/" + id))]);
         _ = GzipBomb.Value;
-        await host.Pipeline.PollFeedAsync("good", default); // warm up JIT, pools and the connection
-        var baseline = await MeasureAsync(() => host.Pipeline.PollFeedAsync("good", default));
+        await host.Pipeline.PollFeedAsync("good", planned: null, default); // warm up JIT, pools and the connection
+        var baseline = await MeasureAsync(() => host.Pipeline.PollFeedAsync("good", planned: null, default));
 
-        var (outcome, elapsed, allocated) = await MeasureAsync(() => host.Pipeline.PollFeedAsync(id, default));
+        var (outcome, elapsed, allocated) = await MeasureAsync(() => host.Pipeline.PollFeedAsync(id, planned: null, default));
 
         output.WriteLine($"| {id} | {outcome!.ErrorCode} | {elapsed.TotalMilliseconds:N0} ms | {allocated / 1024.0 / 1024:N2} MiB | baseline {baseline.Allocated / 1024.0 / 1024:N2} MiB |");
         Assert.Equal(code, outcome.ErrorCode);

@@ -1,6 +1,6 @@
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Pipeline;
-using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
@@ -144,7 +144,7 @@ public sealed class AlertPipelineTests : IAsyncLifetime
         Assert.Equal(0, summary.AlertsCreated); // derived again with the same AlertIds, which the outbox already holds
         Assert.Equal(0, summary.AlertsDelivered);
         Assert.Equal(2, smtp.Messages.Count);
-        Assert.Equal(new OutboxCounts(0, 2, 0), await second.Store.CountAsync(default));
+        Assert.Equal(new OutboxCounts(0, 2, 0), await second.Outbox.CountAsync(default));
     }
 
     private void ForgetLedgerAndValidators()

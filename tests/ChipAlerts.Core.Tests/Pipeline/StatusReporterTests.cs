@@ -1,6 +1,6 @@
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Pipeline;
-using ChipAlerts.Core.State;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
@@ -37,8 +37,8 @@ public sealed class StatusReporterTests : IAsyncLifetime
             dir,
             Configs.With([Configs.Feed("good", feeds.Url("/good")), Configs.Feed("down", feeds.Url("/down")), Configs.Feed("new", feeds.Url("/new"))]),
             time: time);
-        await host.Pipeline.PollFeedAsync("good", default);
-        await host.Pipeline.PollFeedAsync("down", default);
+        await host.Pipeline.PollFeedAsync("good", planned: null, default);
+        await host.Pipeline.PollFeedAsync("down", planned: null, default);
 
         var report = await host.Get<StatusReporter>().GetAsync(default);
 
@@ -63,7 +63,7 @@ public sealed class StatusReporterTests : IAsyncLifetime
             </channel></rss>
             """);
         using var host = PipelineHost.Create(dir, Configs.With([Configs.Feed("hourly", feeds.Url("/hourly"))]), time: time);
-        await host.Pipeline.PollFeedAsync("hourly", default);
+        await host.Pipeline.PollFeedAsync("hourly", planned: null, default);
 
         var fresh = (await host.Get<StatusReporter>().GetAsync(default)).Feeds.Single();
         time.Advance(TimeSpan.FromHours(23)); // last item 24 h ago: a day, the least expected silence

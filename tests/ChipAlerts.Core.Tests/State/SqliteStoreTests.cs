@@ -25,6 +25,10 @@ public sealed class SqliteStoreTests : StoreContractTests<SqliteStore>, IDisposa
 
         var store = new SqliteStore(path);
 
-        Assert.False(await store.TryClaimAsync("none", Now, Now, default));
+        Assert.Null(await store.GetAsync("none", default));
+        await foreach (var _ in store.ActiveAsync(null, default))
+        {
+            Assert.Fail("an empty outbox has no active alerts");
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Pipeline;
 using ChipAlerts.Core.State;
 using Microsoft.Extensions.Configuration;
@@ -26,7 +26,7 @@ public sealed class PipelineHost : IDisposable
     public ListLogger Logs { get; }
 
     public AlertPipeline Pipeline => provider.GetRequiredService<AlertPipeline>();
-    public AlertDispatcher Dispatcher => provider.GetRequiredService<AlertDispatcher>();
+    public AlertOutbox Outbox => provider.GetRequiredService<AlertOutbox>();
     public SqliteStore Store => provider.GetRequiredService<SqliteStore>();
     public T Get<T>() where T : notnull => provider.GetRequiredService<T>();
 
@@ -42,7 +42,8 @@ public sealed class PipelineHost : IDisposable
         ["ChipAlerts:Delivery:RetryJitter"] = "0", // exact retry times; RetryDelay_Jitter covers jitter
     };
 
-    public static PipelineHost Create(TempDir dir, ChipAlertsConfig config, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    // services: registrations before AddChipAlerts, such as another store (Azure Storage).
+    public static PipelineHost Create(TempDir dir, ChipAlertsConfig config, IDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var configPath = dir.File("chipalerts.json");
         File.WriteAllText(configPath, JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
@@ -60,15 +61,16 @@ public sealed class PipelineHost : IDisposable
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var logs = new ListLogger();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var collection = new ServiceCollection();
+        collection.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         if (time is not null)
         {
-            services.AddSingleton(time);
+            collection.AddSingleton(time);
         }
 
-        services.AddChipAlerts(configuration);
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        services?.Invoke(collection);
+        collection.AddChipAlerts(configuration);
+        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         return new PipelineHost(provider, logs);
     }
 

@@ -169,8 +169,8 @@ public sealed class WebhookChannelTests : IAsyncLifetime
         });
 
         var direct = await channel.SendAsync(TeamAlert(), default);
-        await host.Store.AddAsync([TeamAlert()], default);
-        await host.Dispatcher.DeliverDueAsync(default);
+        await host.Outbox.AddAsync([TeamAlert()], default);
+        await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(DeliveryOutcome.RetryableFailure, direct.Outcome);
         var everything = string.Join('\n', host.Logs.Lines.Append(direct.Reason));

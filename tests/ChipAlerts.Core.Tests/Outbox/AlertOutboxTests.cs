@@ -1,12 +1,11 @@
-using ChipAlerts.Core.Delivery;
-using ChipAlerts.Core.State;
+using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 using SmtpServer.Protocol;
 
-namespace ChipAlerts.Core.Tests.Delivery;
+namespace ChipAlerts.Core.Tests.Outbox;
 
-public sealed class AlertDispatcherTests : IAsyncLifetime
+public sealed class AlertOutboxTests : IAsyncLifetime
 {
     private readonly TempDir dir = new();
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
@@ -29,46 +28,46 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     [Fact]
     public async Task Deliver_Success_MarksDelivered()
     {
-        await host.Store.AddAsync([Alerts.Email("a", createdAt: time.GetUtcNow()), Alerts.Email("b", createdAt: time.GetUtcNow())], default);
+        await host.Outbox.AddAsync([Alerts.Email("a", createdAt: time.GetUtcNow()), Alerts.Email("b", createdAt: time.GetUtcNow())], default);
 
-        var summary = await host.Dispatcher.DeliverDueAsync(default);
+        var summary = await host.Outbox.DeliverDueAsync(default);
 
         Assert.Equal(new(2, 0, 0), summary);
         Assert.Equal(2, smtp.Messages.Count);
-        Assert.Equal(new OutboxCounts(0, 2, 0), await host.Store.CountAsync(default));
+        Assert.Equal(new OutboxCounts(0, 2, 0), await host.Outbox.CountAsync(default));
     }
 
     [Fact]
     public async Task Deliver_TransientFailure_StaysPendingWithDoublingDelay()
     {
         smtp.Reply = () => (SmtpReplyCode)451;
-        await host.Store.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+        await host.Outbox.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
 
-        Assert.Equal(new(0, 1, 0), await host.Dispatcher.DeliverDueAsync(default));
-        Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default)); // not due yet
+        Assert.Equal(new(0, 1, 0), await host.Outbox.DeliverDueAsync(default));
+        Assert.Equal(new(0, 0, 0), await host.Outbox.DeliverDueAsync(default)); // not due yet
         time.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(new(0, 1, 0), await host.Dispatcher.DeliverDueAsync(default)); // second attempt
+        Assert.Equal(new(0, 1, 0), await host.Outbox.DeliverDueAsync(default)); // second attempt
         time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default)); // 60 s after the second
+        Assert.Equal(new(0, 0, 0), await host.Outbox.DeliverDueAsync(default)); // 60 s after the second
 
         smtp.Reply = () => null;
         time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(new(1, 0, 0), await host.Dispatcher.DeliverDueAsync(default));
+        Assert.Equal(new(1, 0, 0), await host.Outbox.DeliverDueAsync(default));
         Assert.Single(smtp.Messages);
-        Assert.Equal(new OutboxCounts(0, 1, 0), await host.Store.CountAsync(default));
+        Assert.Equal(new OutboxCounts(0, 1, 0), await host.Outbox.CountAsync(default));
     }
 
     [Fact]
     public async Task Deliver_PermanentFailure_IsFailedWithReasonAndNotRetried()
     {
         smtp.Reply = () => (SmtpReplyCode)550;
-        await host.Store.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+        await host.Outbox.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
 
-        Assert.Equal(new(0, 0, 1), await host.Dispatcher.DeliverDueAsync(default));
+        Assert.Equal(new(0, 0, 1), await host.Outbox.DeliverDueAsync(default));
         time.Advance(TimeSpan.FromDays(1));
 
-        Assert.Equal(new(0, 0, 0), await host.Dispatcher.DeliverDueAsync(default));
-        Assert.Equal(new OutboxCounts(0, 0, 1), await host.Store.CountAsync(default));
+        Assert.Equal(new(0, 0, 0), await host.Outbox.DeliverDueAsync(default));
+        Assert.Equal(new OutboxCounts(0, 0, 1), await host.Outbox.CountAsync(default));
         Assert.Contains(host.Logs.Lines, l => l.StartsWith("Error: Alert ", StringComparison.Ordinal) && l.Contains("SMTP 550", StringComparison.Ordinal));
     }
 
@@ -84,26 +83,26 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
                 ["ChipAlerts:Delivery:BreakerFailures"] = "1000",
             }, time);
         var alert = Alerts.Email(createdAt: time.GetUtcNow());
-        await three.Store.AddAsync([alert], default);
+        await three.Outbox.AddAsync([alert], default);
 
         var summaries = new List<DeliverySummary>();
         for (var i = 0; i < 5; i++)
         {
-            summaries.Add(await three.Dispatcher.DeliverDueAsync(default));
+            summaries.Add(await three.Outbox.DeliverDueAsync(default));
             time.Advance(TimeSpan.FromHours(1));
         }
 
         Assert.Equal([new(0, 1, 0), new(0, 1, 0), new(0, 0, 1), new(0, 0, 0), new(0, 0, 0)], summaries);
         Assert.Equal(3, smtp.Attempts);
-        Assert.Equal(new OutboxCounts(0, 0, 0, 1), await three.Store.CountAsync(default));
-        var dead = Assert.Single(await three.Store.ListAsync(AlertStatus.Dead, 10, default));
+        Assert.Equal(new OutboxCounts(0, 0, 0, 1), await three.Outbox.CountAsync(default));
+        var dead = Assert.Single(await three.Outbox.ListAsync(AlertState.Dead, 10, default));
         Assert.Equal((3, "dead-lettered after 3 attempts: SMTP 451: "), (dead.Attempts, dead.LastError![..42]));
 
         smtp.Reply = () => null;
-        Assert.True(await three.Store.ReplayAsync(alert.AlertId, time.GetUtcNow(), default));
-        Assert.Equal(new(1, 0, 0), await three.Dispatcher.DeliverDueAsync(default));
+        Assert.True(await three.Outbox.ReplayAsync(alert.AlertId, default));
+        Assert.Equal(new(1, 0, 0), await three.Outbox.DeliverDueAsync(default));
         Assert.Single(smtp.Messages);
-        Assert.False(await three.Store.ReplayAsync(alert.AlertId, time.GetUtcNow(), default)); // delivered: nothing to replay
+        Assert.False(await three.Outbox.ReplayAsync(alert.AlertId, default)); // delivered: nothing to replay
     }
 
     [Fact]
@@ -115,11 +114,11 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
             Thread.Sleep(5); // widen the window in which both hosts see the same due alerts
             return null;
         };
-        await host.Store.AddAsync([.. Enumerable.Range(0, 30).Select(i => Alerts.Email($"item-{i}", createdAt: time.GetUtcNow()))], default);
+        await host.Outbox.AddAsync([.. Enumerable.Range(0, 30).Select(i => Alerts.Email($"item-{i}", createdAt: time.GetUtcNow()))], default);
 
         var results = await Task.WhenAll(
-            Task.Run(() => host.Dispatcher.DeliverDueAsync(default)),
-            Task.Run(() => second.Dispatcher.DeliverDueAsync(default)));
+            Task.Run(() => host.Outbox.DeliverDueAsync(default)),
+            Task.Run(() => second.Outbox.DeliverDueAsync(default)));
 
         Assert.Equal(30, results.Sum(r => r.Delivered));
         Assert.Equal(30, smtp.Messages.Count);
@@ -135,7 +134,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
     [InlineData(3, 5, 120)]
     public void RetryDelay_DoublesUpToCapAndHonoursLongerRetryAfter(int attempts, int? retryAfterSeconds, int expectedSeconds)
     {
-        var delay = host.Dispatcher.RetryDelay(attempts, retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        var delay = host.Outbox.RetryDelay(attempts, retryAfterSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
     }
@@ -146,7 +145,7 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
         using var jittery = PipelineHost.Create(dir, Configs.With([Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port),
             new Dictionary<string, string?> { ["ChipAlerts:Delivery:RetryJitter"] = "0.5" }, time);
 
-        var delays = Enumerable.Range(0, 50).Select(_ => jittery.Dispatcher.RetryDelay(1, null)).ToList();
+        var delays = Enumerable.Range(0, 50).Select(_ => jittery.Outbox.RetryDelay(1, null)).ToList();
 
         Assert.All(delays, d => Assert.InRange(d, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(45)));
         Assert.True(delays.Distinct().Count() > 10);

@@ -1,0 +1,352 @@
+using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChipAlerts.Core.Outbox;
+
+public sealed record DeliverySummary(int Delivered, int Retrying, int Failed)
+{
+    public static readonly DeliverySummary None = new(0, 0, 0);
+
+    public static DeliverySummary operator +(DeliverySummary a, DeliverySummary b) =>
+        new(a.Delivered + b.Delivered, a.Retrying + b.Retrying, a.Failed + b.Failed);
+}
+
+/// <summary>
+/// The outbox stage: the one owner of an alert's life, the same on both hosts. It stores alerts pending
+/// before any send, decides when each is due (its next attempt, the end of quiet hours, its subscriber's
+/// digest schedule, and its lane's order: nothing overtakes an older alert of the same destination that
+/// waits or is in flight), claims it, hands it to the <see cref="AlertSender"/>, and makes every
+/// transition from the channel's verdict: delivered, retried after a backoff with jitter, failed for
+/// good, dead-lettered when the attempts ran out, deferred while its endpoint's circuit is open. The
+/// store below keeps records and makes conditional writes, nothing else.
+/// </summary>
+public sealed partial class AlertOutbox(
+    IOutboxStore store,
+    AlertSender sender,
+    AlertRouter router,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    RandomSource random,
+    ILogger<AlertOutbox> logger)
+{
+    private readonly DeliveryOptions options = options.Value;
+
+    /// <summary>Stores the alerts it does not hold yet, pending; returns the ids it stored. An alert derived again is never reset.</summary>
+    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken) =>
+        alerts.Count == 0 ? [] : await store.InsertAsync([.. alerts.Select(a => new OutboxRecord { Alert = a, State = AlertState.Pending, DueAt = FirstDue(a) })], cancellationToken);
+
+    /// <summary>
+    /// The due-delivery pass: every lane's due alerts in order, lanes served <see cref="DeliveryOptions.Concurrency"/>
+    /// at a time, and every digest whose time has come. Also sends what was stored and never handed to a
+    /// deliverer (a crash, a lost queue message). When <paramref name="stopping"/> fires it takes no new
+    /// alert, lets the sends in flight finish for <see cref="DeliveryOptions.ShutdownTimeout"/>, records them,
+    /// and puts back any it had to interrupt: after a stop no claim is left waiting to expire.
+    /// </summary>
+    public Task<DeliverySummary> DeliverDueAsync(CancellationToken stopping) => PassAsync(null, digests: true, digestsDueOnly: true, stopping);
+
+    /// <summary>
+    /// The fast path of a host that hands out alerts one at a time (a queue message): the due alerts of
+    /// that alert's lane, in order. Nothing when the alert is held (a digest, quiet hours, a retry not due,
+    /// an older alert of its destination in the way): the due-delivery pass sends it at its time.
+    /// </summary>
+    public async Task<DeliverySummary> DeliverLaneOfAsync(string alertId, CancellationToken stopping) =>
+        await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record
+            ? await PassAsync(record.Lane, digests: false, digestsDueOnly: true, stopping)
+            : DeliverySummary.None;
+
+    /// <summary>Every digest subscriber's held alerts now, whatever their schedule (`chipalerts digest`).</summary>
+    public Task<DeliverySummary> SendAllDigestsAsync(CancellationToken stopping) => PassAsync(null, digests: true, digestsDueOnly: false, stopping, immediate: false);
+
+    /// <summary>Makes a failed or dead alert pending again, due now with its attempts reset; false when it is neither.</summary>
+    public async Task<bool> ReplayAsync(string alertId, CancellationToken cancellationToken) =>
+        await store.GetAsync(alertId, cancellationToken) is { State: AlertState.Failed or AlertState.Dead } record
+        && await store.TryUpdateAsync(record, record with { State = AlertState.Pending, Attempts = 0, DueAt = time.GetUtcNow() }, cancellationToken) is not null;
+
+    public Task<OutboxRecord?> GetAsync(string alertId, CancellationToken cancellationToken) => store.GetAsync(alertId, cancellationToken);
+
+    public Task<IReadOnlyList<OutboxRecord>> ListAsync(AlertState? state, int max, CancellationToken cancellationToken) => store.ListAsync(state, max, cancellationToken);
+
+    public Task<OutboxCounts> CountAsync(CancellationToken cancellationToken) => store.CountAsync(cancellationToken);
+
+    /// <summary>How many alerts are waiting or in flight, from the index of active alerts (not the history).</summary>
+    public async Task<int> CountActiveAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in store.ActiveAsync(null, cancellationToken))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>When a new alert is first due: its digest's next scheduled time, the end of quiet hours, or now.</summary>
+    private DateTimeOffset FirstDue(Alert alert) => alert.Digest
+        ? router.ClockOf(alert.SubscriberId)?.NextDigestAfter(alert.CreatedAt) ?? alert.CreatedAt
+        : alert.NotBefore ?? alert.CreatedAt;
+
+    private async Task<DeliverySummary> PassAsync(string? lane, bool digests, bool digestsDueOnly, CancellationToken stopping, bool immediate = true)
+    {
+        var lanes = new Dictionary<string, List<ActiveAlert>>(StringComparer.Ordinal);
+        await foreach (var active in store.ActiveAsync(lane, stopping))
+        {
+            if (active.Digest ? digests : immediate)
+            {
+                (lanes.TryGetValue(active.Lane, out var list) ? list : lanes[active.Lane] = []).Add(active);
+            }
+        }
+
+        if (lanes.Count == 0)
+        {
+            return DeliverySummary.None;
+        }
+
+        // In-flight sends get ShutdownTimeout after a stop to finish; then they are interrupted and put back.
+        using var drain = new CancellationTokenSource();
+        using var onStop = stopping.Register(() => drain.CancelAfter(options.ShutdownTimeout));
+        var stopped = await sender.OptOutsAsync(stopping);
+        var tally = new Tally();
+        await Parallel.ForEachAsync(lanes.Values, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency }, async (alerts, _) =>
+        {
+            if (alerts[0].Digest)
+            {
+                await DigestLaneAsync(alerts, digestsDueOnly, stopped, tally, stopping, drain.Token);
+            }
+            else
+            {
+                await LaneAsync(alerts, stopped, tally, stopping, drain.Token);
+            }
+        });
+        return tally.Summary;
+    }
+
+    /// <summary>One destination's alerts, oldest first, while each is due; the first that waits holds back the rest.</summary>
+    private async Task LaneAsync(List<ActiveAlert> lane, OptOutSet stopped, Tally tally, CancellationToken stopping, CancellationToken drain)
+    {
+        foreach (var active in lane)
+        {
+            var now = time.GetUtcNow();
+            if (stopping.IsCancellationRequested || active.DueAt > now)
+            {
+                return; // the index is never later than the record: this one is not due, and the rest wait behind it
+            }
+
+            if (await store.ReadActiveAsync(active, stopping) is not { } record)
+            {
+                continue; // delivered or failed since the pass began
+            }
+
+            if (record.DueAt > now)
+            {
+                return; // waiting for a retry or the end of quiet hours, or in another deliverer's hands
+            }
+
+            var state = await AttemptAsync(record, now, stopped, drain);
+            tally.Count(state);
+            if (state is not (AlertState.Delivered or AlertState.Failed or AlertState.Dead))
+            {
+                return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
+            }
+        }
+    }
+
+    /// <summary>Claims the alert, sends it, and records what the channel said.</summary>
+    private async Task<AlertState?> AttemptAsync(OutboxRecord record, DateTimeOffset now, OptOutSet stopped, CancellationToken drain)
+    {
+        // Store writes are never cancelled: a claim taken must be recorded or released.
+        if (await store.TryUpdateAsync(record, Claim(record, now), CancellationToken.None) is not { } claimed)
+        {
+            return null; // another deliverer took it
+        }
+
+        DeliveryResult result;
+        try
+        {
+            result = await sender.SendAsync(record.Alert, stopped, drain);
+        }
+        catch (OperationCanceledException) when (drain.IsCancellationRequested)
+        {
+            await store.TryUpdateAsync(claimed, Released(claimed), CancellationToken.None);
+            LogInterrupted(record.AlertId, record.Alert.Channel.Type);
+            return null;
+        }
+
+        var next = After(claimed, result, time.GetUtcNow());
+        if (await store.TryUpdateAsync(claimed, next, CancellationToken.None) is null)
+        {
+            // Only when our claim expired mid-send and another deliverer took the alert: it decides now.
+            LogClaimExpired(record.AlertId, options.ClaimTimeout);
+            return null;
+        }
+
+        Log(next, result);
+        return next.State;
+    }
+
+    /// <summary>
+    /// A subscriber's digest on one channel: when its oldest held alert's scheduled time has come (or
+    /// always, when not <paramref name="dueOnly"/>), every held alert in one message.
+    /// </summary>
+    private async Task DigestLaneAsync(List<ActiveAlert> lane, bool dueOnly, OptOutSet stopped, Tally tally, CancellationToken stopping, CancellationToken drain)
+    {
+        var now = time.GetUtcNow();
+        if (stopping.IsCancellationRequested || dueOnly && lane.Min(a => a.DueAt) > now)
+        {
+            return;
+        }
+
+        var held = new List<OutboxRecord>();
+        foreach (var active in lane)
+        {
+            if (await store.ReadActiveAsync(active, stopping) is { } record && (record.State == AlertState.Pending || record.DueAt <= now))
+            {
+                held.Add(record);
+            }
+        }
+
+        // A subscriber no longer configured has no schedule: what they had waiting goes now.
+        var unconfigured = held.Count > 0 && router.ClockOf(held[0].Alert.SubscriberId) is null;
+        if (held.Count == 0 || dueOnly && !unconfigured && held.Min(r => r.DueAt) > now)
+        {
+            return;
+        }
+
+        var claimed = new List<OutboxRecord>();
+        foreach (var record in held)
+        {
+            if (await store.TryUpdateAsync(record, Claim(record, now), CancellationToken.None) is { } mine)
+            {
+                claimed.Add(mine);
+            }
+        }
+
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+
+        var alerts = claimed.Select(r => r.Alert).ToList();
+        DeliveryResult result;
+        try
+        {
+            result = await sender.SendDigestAsync(alerts, stopped, drain);
+        }
+        catch (OperationCanceledException) when (drain.IsCancellationRequested)
+        {
+            foreach (var record in claimed)
+            {
+                await store.TryUpdateAsync(record, Released(record), CancellationToken.None);
+            }
+
+            return;
+        }
+
+        var at = time.GetUtcNow();
+        foreach (var record in claimed)
+        {
+            var next = After(record, result, at);
+            if (await store.TryUpdateAsync(record, next, CancellationToken.None) is not null)
+            {
+                tally.Count(next.State);
+            }
+        }
+
+        LogDigest(Alert.DigestIdOf(alerts), alerts[0].Channel.Type, alerts.Count, result.Outcome, result.Reason);
+    }
+
+    private OutboxRecord Claim(OutboxRecord record, DateTimeOffset now) =>
+        record with { State = AlertState.Claimed, DueAt = now + options.ClaimTimeout };
+
+    /// <summary>A claim given back unsent (a stop interrupted the send): due at once, no attempt counted.</summary>
+    private OutboxRecord Released(OutboxRecord claimed) =>
+        claimed with { State = AlertState.Pending, DueAt = time.GetUtcNow(), LastError = "interrupted: the deliverer stopped during the send" };
+
+    /// <summary>The transition a channel's verdict makes of a claimed alert.</summary>
+    internal OutboxRecord After(OutboxRecord claimed, DeliveryResult result, DateTimeOffset now)
+    {
+        var attempts = claimed.Attempts + 1;
+        var reason = result.Reason ?? "unknown";
+        return result.Outcome switch
+        {
+            DeliveryOutcome.Delivered => claimed with { State = AlertState.Delivered, Attempts = attempts, DeliveredAt = now, DueAt = now, LastError = null },
+            // Never tried (the endpoint's circuit is open): no attempt counted.
+            DeliveryOutcome.Deferred => claimed with { State = AlertState.Pending, DueAt = now + result.RetryAfter.GetValueOrDefault(), LastError = reason },
+            DeliveryOutcome.RetryableFailure when attempts < options.MaxAttempts =>
+                claimed with { State = AlertState.Pending, Attempts = attempts, DueAt = now + RetryDelay(attempts, result.RetryAfter), LastError = reason },
+            DeliveryOutcome.RetryableFailure =>
+                claimed with { State = AlertState.Dead, Attempts = attempts, DueAt = now, LastError = $"dead-lettered after {attempts} attempt{(attempts == 1 ? "" : "s")}: {reason}" },
+            _ => claimed with { State = AlertState.Failed, Attempts = attempts, DueAt = now, LastError = reason },
+        };
+    }
+
+    /// <summary>Exponential from RetryDelay, plus up to RetryJitter of it at random, or the server's Retry-After when longer; at least a second.</summary>
+    internal TimeSpan RetryDelay(int attempts, TimeSpan? retryAfter)
+    {
+        var backoff = Backoff.Exponential(options.RetryDelay, attempts, options.MaxRetryDelay);
+        backoff += backoff * (options.RetryJitter * random.NextDouble());
+        var delay = retryAfter is { } asked && asked > backoff ? asked : backoff;
+        return delay < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : delay;
+    }
+
+    private void Log(OutboxRecord next, DeliveryResult result)
+    {
+        var channel = next.Alert.Channel.Type;
+        switch (next.State)
+        {
+            case AlertState.Delivered:
+                LogDelivered(next.AlertId, channel);
+                break;
+            case AlertState.Pending when result.Outcome == DeliveryOutcome.Deferred:
+                LogDeferred(next.AlertId, channel, result.Reason);
+                break;
+            case AlertState.Pending:
+                LogRetrying(next.AlertId, channel, next.Attempts, next.DueAt - time.GetUtcNow(), result.Reason);
+                break;
+            default:
+                LogFailed(next.AlertId, channel, next.LastError);
+                break;
+        }
+    }
+
+    /// <summary>What one pass did, counted from its lanes at once.</summary>
+    private sealed class Tally
+    {
+        private int delivered, retrying, failed;
+
+        public DeliverySummary Summary => new(delivered, retrying, failed);
+
+        public void Count(AlertState? state)
+        {
+            switch (state)
+            {
+                case AlertState.Delivered: Interlocked.Increment(ref delivered); break;
+                case AlertState.Pending: Interlocked.Increment(ref retrying); break;
+                case AlertState.Failed or AlertState.Dead: Interlocked.Increment(ref failed); break;
+                default: break; // claimed elsewhere or interrupted: counted by whoever finishes it
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivered alert {AlertId} by {Channel}")]
+    private partial void LogDelivered(string alertId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} failed (attempt {Attempt}), retrying in {Delay}: {Reason}")]
+    private partial void LogRetrying(string alertId, string channel, int attempt, TimeSpan delay, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} not tried: {Reason}")]
+    private partial void LogDeferred(string alertId, string channel, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId} by {Channel} was interrupted by a stop; it is due again at once")]
+    private partial void LogInterrupted(string alertId, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {AlertId}: the send outlasted its claim ({ClaimTimeout}) and another deliverer took it over")]
+    private partial void LogClaimExpired(string alertId, TimeSpan claimTimeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Digest {DigestId} of {Alerts} alerts by {Channel}: {Outcome} {Reason}")]
+    private partial void LogDigest(string digestId, string channel, int alerts, DeliveryOutcome outcome, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId} by {Channel} failed permanently: {Reason}")]
+    private partial void LogFailed(string alertId, string channel, string? reason);
+}
