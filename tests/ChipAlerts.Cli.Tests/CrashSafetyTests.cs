@@ -76,6 +76,39 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         Assert.InRange(ids.Count, 40, 41);
     }
 
+    [Fact]
+    public async Task SigtermDuringDelivery_FinishesTheSendsInFlight_ReleasesEveryClaim_SoTheNextRunSendsTheRestAtOnce()
+    {
+        // The default claim (5 minutes): an alert whose claim were left behind would miss the next run.
+        var environment = new Dictionary<string, string>();
+        smtp.Reply = () =>
+        {
+            Thread.Sleep(100); // slow the server so the stop lands mid-delivery
+            return null;
+        };
+        using (var first = CliRunner.Start(environment, Args("once")))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (smtp.Messages.Count < 5 && waited.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.True(System.Diagnostics.Process.Start("kill", ["-TERM", $"{first.Id}"]) is { } kill && kill.WaitForExit(5000));
+            await first.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var sentBeforeTheStop = smtp.Messages.Count;
+        smtp.Reply = () => null;
+        var second = await RunAsync(environment);
+
+        Assert.InRange(sentBeforeTheStop, 5, 39);
+        Assert.Equal((0, 0), (second.GetProperty("alertsPending").GetInt32(), second.GetProperty("alertsCreated").GetInt32()));
+        var ids = smtp.Messages.Select(m => m.MessageId).ToList();
+        Assert.Equal(40, ids.Count); // every alert once: none sent twice, none left waiting for a claim
+        Assert.Equal(40, ids.Distinct().Count());
+    }
+
     private async Task<JsonElement> RunAsync(Dictionary<string, string> environment)
     {
         using var process = CliRunner.Start(environment, Args("once", "--json"));

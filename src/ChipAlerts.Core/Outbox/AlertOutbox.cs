@@ -104,7 +104,7 @@ public sealed partial class AlertOutbox(
         }
 
         // In-flight sends get ShutdownTimeout after a stop to finish; then they are interrupted and put back.
-        using var drain = new CancellationTokenSource();
+        using var drain = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var onStop = stopping.Register(() => drain.CancelAfter(options.ShutdownTimeout));
         var stopped = await sender.OptOutsAsync(stopping);
         var tally = new Tally();

@@ -31,12 +31,18 @@ public static class AlertEmail
         return message;
     }
 
-    /// <summary>One email for several alerts of one recipient, grouped by watch-list (an item under every list it matched).</summary>
-    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null)
+    /// <summary>
+    /// One email for several alerts of one recipient, grouped by watch-list (an item under every list it
+    /// matched), the lists in the order of <paramref name="listOrder"/> (the configuration's), whatever order the alerts came in.
+    /// </summary>
+    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date, IReadOnlyList<string> listOrder, Uri? unsubscribe = null)
     {
+        var rank = listOrder.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.OrdinalIgnoreCase);
         var groups = alerts
             .SelectMany(a => a.Matches.Select(m => (List: m.WatchList, Alert: a, Match: m)))
             .GroupBy(x => x.List, StringComparer.OrdinalIgnoreCase)
+            .OrderBy(g => rank.GetValueOrDefault(g.Key, int.MaxValue))
+            .ThenBy(g => g.Key, StringComparer.OrdinalIgnoreCase)
             .ToList();
         var message = new MimeMessage();
         message.From.Add(from);

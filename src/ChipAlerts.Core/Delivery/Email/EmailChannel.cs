@@ -41,7 +41,8 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
     {
         var digestId = Alert.DigestIdOf(alerts);
         var unsubscribe = unsubscribes.LinkFor(alerts[0].SubscriberId, alerts[0].Channel);
-        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), unsubscribe), "digest-" + digestId, cancellationToken);
+        var listOrder = config.Config.WatchLists.Select(l => l.Name).ToList();
+        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), listOrder, unsubscribe), "digest-" + digestId, cancellationToken);
     }
 
     private async Task<DeliveryResult> SendAsync(Func<MailboxAddress, MimeMessage> compose, string name, CancellationToken cancellationToken)

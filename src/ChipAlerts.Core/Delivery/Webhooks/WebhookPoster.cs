@@ -71,8 +71,9 @@ public sealed class WebhookPoster(
         Uri.TryCreate(settings[address.Target], UriKind.Absolute, out var url) ? url.Authority : address.Target;
 
     /// <summary>
-    /// HTTP 408, 429 and 5xx are worth retrying; other errors will not change by themselves. A chat webhook
-    /// that answers 404 or 410 has been deleted: it is disabled, and the message says which setting to replace.
+    /// HTTP 408, 429 and 5xx are worth retrying; other errors will not change by themselves. A destination
+    /// that answers 410 Gone, or a chat webhook that answers 404, has been deleted: it is disabled, and the
+    /// message says which setting to replace.
     /// </summary>
     private DeliveryResult Classify(HttpResponseMessage response, ChannelAddress channel)
     {
@@ -87,7 +88,8 @@ public sealed class WebhookPoster(
             return DeliveryResult.Retry($"the {Named(channel)} answered {status}.", Backoff.RetryAfter(response, time));
         }
 
-        if (channel.Type != ChannelConfig.WebhookType && status is 404 or 410)
+        // A chat webhook answering 404 is deleted; a generic endpoint's 404 may be a wrong path, so only its 410 is final.
+        if (status is 410 || channel.Type != ChannelConfig.WebhookType && status is 404)
         {
             return DeliveryResult.Gone($"the {Named(channel)} answered {status}: it was deleted or its URL changed; put a new URL in the setting '{channel.Target}', then `chipalerts optouts remove`.");
         }

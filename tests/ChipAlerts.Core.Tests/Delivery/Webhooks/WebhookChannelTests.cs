@@ -134,6 +134,23 @@ public sealed class WebhookChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_410Gone_DisablesTheWebhookLikeAChatOne_AndItGetsNothingMore()
+    {
+        receiver.MapText("/hook", "gone", "text/plain", 410);
+        var (_, host) = Channel("/hook");
+        var later = Alerts.For(Alerts.Item("item-2"), new ChannelAddress("webhook", "Hooks:Team"), new DateTimeOffset(2026, 1, 1, 0, 1, 0, TimeSpan.Zero), "team");
+        await host.Outbox.AddAsync([TeamAlert(), later], default);
+
+        var summary = await host.Outbox.DeliverDueAsync(default);
+
+        Assert.Equal(new(0, 0, 2), summary);
+        Assert.Single(receiver.Requests);
+        var optOut = Assert.Single(await host.Get<Core.State.IOptOutStore>().GetOptOutsAsync(default));
+        Assert.Equal(("team", "webhook:Hooks:Team"), (optOut.SubscriberId, optOut.Channel.ToString()));
+        Assert.Equal("the webhook answered 410: it was deleted or its URL changed; put a new URL in the setting 'Hooks:Team', then `chipalerts optouts remove`.", optOut.Reason);
+    }
+
+    [Fact]
     public async Task Send_429_CarriesRetryAfter()
     {
         receiver.Map("/hook", context =>
