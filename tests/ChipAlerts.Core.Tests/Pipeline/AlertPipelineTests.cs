@@ -147,6 +147,35 @@ public sealed class AlertPipelineTests : IAsyncLifetime
         Assert.Equal(new OutboxCounts(0, 2, 0), await second.Outbox.CountAsync(default));
     }
 
+    [Theory]
+    [InlineData("deleted data folder")]
+    [InlineData("zero-byte database")]
+    public async Task Cycle_OnAStoreThatLostItsState_SaysSoWithThePath_AndOnlyThen(string loss)
+    {
+        using (var first = Host(smtp))
+        {
+            Assert.NotNull((await first.Pipeline.RunCycleAsync(allFeeds: true, default)).StoreWarning); // new: said too
+            Assert.Null((await first.Pipeline.RunCycleAsync(allFeeds: true, default)).StoreWarning);
+        }
+
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(dir.Path, "chipalerts.db*"))
+        {
+            File.Delete(file);
+        }
+
+        if (loss == "zero-byte database")
+        {
+            File.WriteAllBytes(dir.File("chipalerts.db"), []);
+        }
+
+        using var second = Host(smtp);
+        var summary = await second.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal($"The store ({dir.File("chipalerts.db")}) holds no state: it is new, or its data was lost. Every item of the 1 feed(s) is taken as new.", summary.StoreWarning);
+        Assert.Contains(second.Logs.Lines, l => l.Contains(summary.StoreWarning!, StringComparison.Ordinal));
+    }
+
     private void ForgetLedgerAndValidators()
     {
         using var connection = new SqliteConnection($"Data Source={dir.File("chipalerts.db")};Pooling=False");
