@@ -283,8 +283,9 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
         var filter = lane is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {LaneKey(lane)}");
         await foreach (var e in laneTable.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            yield return new ActiveAlert(e.GetString("AlertId"), e.GetString("Lane"), e.GetBoolean("Digest") ?? false,
-                e.GetDateTimeOffset("CreatedAt")!.Value, e.GetDateTimeOffset("DueAt")!.Value)
+            // The creation time from the row key, exact to the tick, so the row is recognised as the alert's own.
+            var createdAt = new DateTimeOffset(long.Parse(e.RowKey.AsSpan(0, 19), CultureInfo.InvariantCulture), TimeSpan.Zero);
+            yield return new ActiveAlert(e.GetString("AlertId"), e.GetString("Lane"), e.GetBoolean("Digest") ?? false, createdAt, e.GetDateTimeOffset("DueAt")!.Value)
             {
                 IndexVersion = e.ETag.ToString(),
             };
@@ -367,7 +368,6 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
         ["AlertId"] = record.AlertId,
         ["Lane"] = record.Lane,
         ["Digest"] = record.Alert.Digest,
-        ["CreatedAt"] = record.Alert.CreatedAt,
         ["DueAt"] = record.DueAt,
     };
 

@@ -122,33 +122,57 @@ public sealed partial class AlertOutbox(
         return tally.Summary;
     }
 
-    /// <summary>One destination's alerts, oldest first, while each is due; the first that waits holds back the rest.</summary>
+    /// <summary>
+    /// One destination's alerts, oldest first, while each is due; the first that waits holds back the rest.
+    /// A lane sent to the end is read again for alerts added meanwhile (another poller's, whose own pass
+    /// found this lane busy and left it to us), until it is empty or waits.
+    /// </summary>
     private async Task LaneAsync(List<ActiveAlert> lane, OptOutSet stopped, Tally tally, CancellationToken stopping, CancellationToken drain)
     {
-        foreach (var active in lane)
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        while (lane.Count > 0)
         {
-            var now = time.GetUtcNow();
-            if (stopping.IsCancellationRequested || active.DueAt > now)
+            foreach (var active in lane)
             {
-                return; // the index is never later than the record: this one is not due, and the rest wait behind it
+                var now = time.GetUtcNow();
+                if (!tried.Add(active.AlertId))
+                {
+                    continue;
+                }
+
+                if (stopping.IsCancellationRequested || active.DueAt > now)
+                {
+                    return; // the index is never later than the record: this one is not due, and the rest wait behind it
+                }
+
+                if (await store.ReadActiveAsync(active, stopping) is not { } record)
+                {
+                    continue; // delivered or failed since the pass began
+                }
+
+                if (record.DueAt > now)
+                {
+                    return; // waiting for a retry or the end of quiet hours, or in another deliverer's hands
+                }
+
+                var state = await AttemptAsync(record, now, stopped, drain);
+                tally.Count(state);
+                if (state is not (AlertState.Delivered or AlertState.Failed or AlertState.Dead))
+                {
+                    return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
+                }
             }
 
-            if (await store.ReadActiveAsync(active, stopping) is not { } record)
+            var again = new List<ActiveAlert>();
+            await foreach (var active in store.ActiveAsync(lane[0].Lane, stopping))
             {
-                continue; // delivered or failed since the pass began
+                if (!tried.Contains(active.AlertId))
+                {
+                    again.Add(active);
+                }
             }
 
-            if (record.DueAt > now)
-            {
-                return; // waiting for a retry or the end of quiet hours, or in another deliverer's hands
-            }
-
-            var state = await AttemptAsync(record, now, stopped, drain);
-            tally.Count(state);
-            if (state is not (AlertState.Delivered or AlertState.Failed or AlertState.Dead))
-            {
-                return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
-            }
+            lane = again;
         }
     }
 
