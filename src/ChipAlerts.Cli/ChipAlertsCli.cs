@@ -10,8 +10,9 @@ public static class ChipAlertsCli
     /// <summary>What a lone "-" (standard input) becomes: the parser would read "-" as an option without a name.</summary>
     internal const string StandardInput = "@stdin";
 
-    public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string[] args, CliConsoles consoles, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(consoles);
         args = [.. args.Select(a => a == "-" ? StandardInput : a)];
         // "feeds", "deliveries" and "optouts" alone mean "… list". Spectre's branch default command drops the options given to it
         // (spectreconsole/spectre.console#1588), so the subcommand is named here instead.
@@ -24,7 +25,11 @@ public static class ChipAlertsCli
         app.Configure(config =>
         {
             config.SetApplicationName("chipalerts");
-            config.ConfigureConsole(console);
+            config.ConfigureConsole(consoles.Out);
+            config.Settings.Registrar.RegisterInstance(consoles);
+            // A misspelt option is an error, never an ignored word: `once --conifg x.json` must not run on the default.
+            config.UseStrictParsing();
+            config.SetExceptionHandler((e, _) => CliErrors.Report(e, consoles.Errors));
             config.AddCommand<OnceCommand>("once")
                 .WithDescription("Poll every feed once, alert on new matching items, print a summary.");
             config.AddCommand<RunCommand>("run")

@@ -104,5 +104,11 @@ internal static class CliHost
 
             return null;
         }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // A setting that is not of its type, such as ChipAlerts__Fetch__Timeout=abc: the message names the key and the type.
+            console.MarkupLineInterpolated($"[red]Settings error[/]: {e.Message} {e.InnerException?.Message}");
+            return null;
+        }
     }
 }

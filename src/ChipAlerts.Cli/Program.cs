@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ChipAlerts.Cli;
+using ChipAlerts.Cli.Commands;
 using Spectre.Console;
 
 using var stop = new CancellationTokenSource();
@@ -17,4 +18,12 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, contex
     stop.Cancel();
 });
 
-return await ChipAlertsCli.RunAsync(args, AnsiConsole.Console, stop.Token);
+// Results on stdout, errors on stderr. Piped to a file or a program, tables keep their full width.
+var output = AnsiConsole.Console;
+if (Console.IsOutputRedirected)
+{
+    output.Profile.Width = 4096;
+}
+
+var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+return await ChipAlertsCli.RunAsync(args, new CliConsoles(output, errors), stop.Token);

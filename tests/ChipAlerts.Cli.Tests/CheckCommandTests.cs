@@ -48,7 +48,8 @@ public sealed class CheckCommandTests : IDisposable
               subscribers[0].watchLists[0]: no watch-list is named 'Quantum'; known lists: AI.
 
             """,
-            result.Output);
+            result.Errors);
+        Assert.Empty(result.Output); // stdout stays clean for a caller that reads results
         Assert.False(File.Exists(dir.File("db")));
     }
 }
@@ -62,13 +63,23 @@ public sealed class SettingsErrorTests : IDisposable
     public void Dispose() => dir.Dispose();
 
     [Fact]
+    public async Task SettingOfTheWrongType_IsAUsageError_NamingTheSetting()
+    {
+        var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__Timeout", "soon", CliRunner.OnSamples(dir, "check"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Settings error", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("ChipAlerts:Fetch:Timeout", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadSetting_StopsWithTheOptionNamed()
     {
         var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__MaxConcurrency", "0", CliRunner.OnSamples(dir, "check"));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("Settings error in FetchOptions:", result.Output, StringComparison.Ordinal);
-        Assert.Contains("MaxConcurrency", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Settings error in FetchOptions:", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("MaxConcurrency", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,7 +88,7 @@ public sealed class SettingsErrorTests : IDisposable
         var result = await CliRunner.RunWithEnvironmentAsync("ChipAlerts__Fetch__ContactUrl", "call Bob", CliRunner.OnSamples(dir, "check"));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("ContactUrl must be an http(s) URL or a mailto: address, e.g. https://alerts.example.com/contact.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("ContactUrl must be an http(s) URL or a mailto: address, e.g. https://alerts.example.com/contact.", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -95,7 +106,7 @@ public sealed class SettingsErrorTests : IDisposable
             var overridden = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "check"));
 
             Assert.Equal(2, fromFile.ExitCode);
-            Assert.Contains("MaxConcurrency", fromFile.Output, StringComparison.Ordinal);
+            Assert.Contains("MaxConcurrency", fromFile.Errors, StringComparison.Ordinal);
             Assert.Equal(0, overridden.ExitCode);
         }
         finally
@@ -117,7 +128,7 @@ public sealed class SettingsErrorTests : IDisposable
 
             Assert.Equal("OK: 3 feeds, 5 watch-lists, 2 subscribers; polling on \"0 0 * * * *\".\n", hourly.Output);
             Assert.Equal(2, invalid.ExitCode);
-            Assert.Contains("  setting ChipAlerts:PollSchedule: 'hourly' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\", or remove the setting to use pollSchedule.", invalid.Output, StringComparison.Ordinal);
+            Assert.Contains("  setting ChipAlerts:PollSchedule: 'hourly' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\", or remove the setting to use pollSchedule.", invalid.Errors, StringComparison.Ordinal);
         }
         finally
         {

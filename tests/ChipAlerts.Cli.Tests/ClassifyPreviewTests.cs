@@ -53,7 +53,7 @@ public sealed class ClassifyPreviewTests : IDisposable
         var result = await CliRunner.RunAsync("classify", dir.File("nope.xml"), "--config", Config);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Cannot classify", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Cannot classify", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,9 +89,9 @@ public sealed class ClassifyPreviewTests : IDisposable
         var unknown = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--list", "Memory"));
 
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("Watch-list 'preview', at character 11 of its query: unbalanced parenthesis: this '(' is never closed", bad.Output, StringComparison.Ordinal);
+        Assert.Contains("Watch-list 'preview', at character 11 of its query: unbalanced parenthesis: this '(' is never closed", bad.Errors, StringComparison.Ordinal);
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("No watch-list is named 'Memory'. Known lists: Rapidus, Micron, Export controls, AI, Quantum.", unknown.Output, StringComparison.Ordinal);
+        Assert.Contains("No watch-list is named 'Memory'. Known lists: Rapidus, Micron, Export controls, AI, Quantum.", unknown.Errors, StringComparison.Ordinal);
     }
 }
 
@@ -121,7 +121,7 @@ public sealed class ClassifyUrlTests
         var result = await CliRunner.RunAsync("classify", server.Url + "feed", "--config", Config);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("refused before connecting", result.Output, StringComparison.Ordinal);
+        Assert.Contains("refused before connecting", result.Errors, StringComparison.Ordinal);
         Assert.Null(server.RequestLine);
     }
 }

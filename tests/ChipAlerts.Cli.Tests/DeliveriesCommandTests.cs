@@ -66,8 +66,10 @@ public sealed class DeliveriesCommandTests : IAsyncLifetime
         var badStatus = await CliRunner.RunAsync(On(config, "deliveries", "--status", "lost"));
 
         Assert.Equal(1, unknown.ExitCode);
-        Assert.Contains("Not replayed: 0123456789abcdef0123456789abcdef is not in the outbox.", unknown.Output, StringComparison.Ordinal);
-        Assert.Contains("Give an alert id or --all-dead", neither.Output, StringComparison.Ordinal);
-        Assert.Contains("--status 'lost' is not one of pending, failed, dead, delivered.", badStatus.Output, StringComparison.Ordinal);
+        Assert.Contains("Not replayed: 0123456789abcdef0123456789abcdef is not in the outbox.", unknown.Errors, StringComparison.Ordinal);
+        Assert.Equal((2, 2), (neither.ExitCode, badStatus.ExitCode)); // usage mistakes
+        Assert.Contains("Give an alert id or --all-dead", neither.Errors, StringComparison.Ordinal);
+        Assert.Contains("--status 'lost' is not one of pending, failed, dead, delivered.", badStatus.Errors, StringComparison.Ordinal);
+        Assert.Empty(badStatus.Output);
     }
 }

@@ -107,7 +107,7 @@ public sealed class FeedsCommandTests : IDisposable
         var result = await CliRunner.RunAsync(On(config, "feeds", "import", bad));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Cannot import", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Cannot import", result.Errors, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllTextAsync(config));
     }
 
@@ -141,7 +141,7 @@ public sealed class FeedsCommandTests : IDisposable
         var result = await CliRunner.RunWithEnvironmentAsync(AllowPrivate, "true", On(config, "feeds", "add", Url("/plain")));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("it is not a feed (html-page) and names none in <link rel=\"alternate\">", result.Output, StringComparison.Ordinal);
+        Assert.Contains("it is not a feed (html-page) and names none in <link rel=\"alternate\">", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class FeedsCommandTests : IDisposable
         var result = await CliRunner.RunAsync(On(config, "feeds", "add", Url("/news/")));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("blocked-address", result.Output, StringComparison.Ordinal);
+        Assert.Contains("blocked-address", result.Errors, StringComparison.Ordinal);
         Assert.Empty(server.RequestLines);
     }
 }

@@ -41,7 +41,7 @@ public sealed class OptOutsCommandTests : IDisposable
         Assert.Equal((0, "Unsubscribed policy-desk · email:policy-desk@example.com: it gets no more alerts."), (added.ExitCode, added.Output.Trim()));
         Assert.Contains("had already opted out", again.Output, StringComparison.Ordinal);
         Assert.NotEqual(0, forged.ExitCode);
-        Assert.Contains("Not a valid unsubscribe link", forged.Output, StringComparison.Ordinal);
+        Assert.Contains("Not a valid unsubscribe link", forged.Errors, StringComparison.Ordinal);
         Assert.Matches(@"│ policy-desk\s+│ email:policy-desk@example\.com\s+│ \d{4}-\d\d-\d\d \d\d:\d\d UTC\s+│ the recipient unsubscribed\s+│", table.Output);
         var row = Assert.Single(JsonDocument.Parse(json.Output).RootElement.EnumerateArray());
         Assert.Equal("email:policy-desk@example.com", row.GetProperty("channel").GetString());
@@ -67,6 +67,6 @@ public sealed class OptOutsCommandTests : IDisposable
         var result = await CliRunner.RunAsync(On(config, "check"));
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("email.unsubscribeKeySetting: the setting 'ChipAlerts:UnsubscribeKey' must hold a random key of at least 32 characters", result.Output, StringComparison.Ordinal);
+        Assert.Contains("email.unsubscribeKeySetting: the setting 'ChipAlerts:UnsubscribeKey' must hold a random key of at least 32 characters", result.Errors, StringComparison.Ordinal);
     }
 }

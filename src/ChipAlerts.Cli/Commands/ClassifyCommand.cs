@@ -20,7 +20,7 @@ public sealed class ClassifySettings : CommonSettings
 /// `chipalerts classify &lt;file|url|-&gt;`: runs the configured watch-lists over a feed or a text and
 /// says, per item, which lists matched and why. Nothing is stored or sent.
 /// </summary>
-public sealed class ClassifyCommand(IAnsiConsole console) : ConfiguredCommand<ClassifySettings>(console)
+public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<ClassifySettings>(consoles)
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, ClassifySettings settings, CancellationToken cancellationToken)
     {
@@ -31,7 +31,7 @@ public sealed class ClassifyCommand(IAnsiConsole console) : ConfiguredCommand<Cl
         }
         catch (Exception e) when (e is FeedException or IOException or UnauthorizedAccessException)
         {
-            Console.MarkupLineInterpolated($"[red]Cannot classify[/] {settings.Source}: {e.Message}");
+            Errors.MarkupLineInterpolated($"[red]Cannot classify[/] {settings.Source}: {e.Message}");
             return ExitCodes.Failed;
         }
 

@@ -6,23 +6,27 @@ namespace ChipAlerts.Cli.Commands;
 
 /// <summary>
 /// A command that needs the services and a valid configuration: builds both, or stops with exit code 2
-/// and every configuration error named, before anything is fetched or sent.
+/// and every configuration error named on stderr, before anything is fetched or sent.
 /// </summary>
-public abstract class ConfiguredCommand<TSettings>(IAnsiConsole console) : AsyncCommand<TSettings>
+public abstract class ConfiguredCommand<TSettings>(CliConsoles consoles) : AsyncCommand<TSettings>
     where TSettings : CommonSettings
 {
-    protected IAnsiConsole Console { get; } = console;
+    /// <summary>Results: tables, JSON (stdout).</summary>
+    protected IAnsiConsole Console { get; } = consoles.Out;
+
+    /// <summary>Errors and what to do about them (stderr).</summary>
+    protected IAnsiConsole Errors { get; } = consoles.Errors;
 
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         using var host = CliHost.Build(settings);
-        return CliHost.LoadConfiguration(host, Console) is { } config
+        return CliHost.LoadConfiguration(host, Errors) is { } config
             ? await RunAsync(host.Services, config, settings, cancellationToken)
-            : ExitCodes.BadConfiguration;
+            : ExitCodes.Usage;
     }
 
     protected abstract Task<int> RunAsync(IServiceProvider services, LoadedConfig config, TSettings settings, CancellationToken cancellationToken);
 }
 
 /// <summary>A configured command with only the common options.</summary>
-public abstract class ConfiguredCommand(IAnsiConsole console) : ConfiguredCommand<CommonSettings>(console);
+public abstract class ConfiguredCommand(CliConsoles consoles) : ConfiguredCommand<CommonSettings>(consoles);

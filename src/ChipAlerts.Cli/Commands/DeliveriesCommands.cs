@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Outbox;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,9 +27,8 @@ public sealed class DeliveriesListSettings : CommonSettings
 }
 
 /// <summary>`chipalerts deliveries [list] [--status S]`: the alerts in the outbox, with their attempts and last error.</summary>
-public sealed class DeliveriesListCommand(IAnsiConsole console) : ConfiguredCommand<DeliveriesListSettings>(console)
+public sealed class DeliveriesListCommand(CliConsoles consoles) : ConfiguredCommand<DeliveriesListSettings>(consoles)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesListSettings settings, CancellationToken cancellationToken)
     {
@@ -54,7 +52,7 @@ public sealed class DeliveriesListCommand(IAnsiConsole console) : ConfiguredComm
         }).ToList();
         if (settings.Json)
         {
-            Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(rows, Json));
+            CliJson.Write(Console, rows);
             return ExitCodes.Ok;
         }
 
@@ -64,7 +62,7 @@ public sealed class DeliveriesListCommand(IAnsiConsole console) : ConfiguredComm
             return ExitCodes.Ok;
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn(new TableColumn("alert").NoWrap());
         table.AddColumns("status", "to", "attempts", "item", "last error");
         foreach (var row in rows)
@@ -99,7 +97,7 @@ public sealed class DeliveriesReplaySettings : CommonSettings
 }
 
 /// <summary>`chipalerts deliveries replay ID` or `--all-dead`: makes failed or dead alerts pending again and delivers what is due.</summary>
-public sealed class DeliveriesReplayCommand(IAnsiConsole console) : ConfiguredCommand<DeliveriesReplaySettings>(console)
+public sealed class DeliveriesReplayCommand(CliConsoles consoles) : ConfiguredCommand<DeliveriesReplaySettings>(consoles)
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesReplaySettings settings, CancellationToken cancellationToken)
     {
@@ -117,7 +115,7 @@ public sealed class DeliveriesReplayCommand(IAnsiConsole console) : ConfiguredCo
             else
             {
                 var entry = await outbox.GetAsync(id, cancellationToken);
-                Console.MarkupLineInterpolated($"[red]Not replayed: {id}[/] {(entry is null ? "is not in the outbox." : $"is {entry.State.ToString().ToLowerInvariant()}, not failed or dead.")}");
+                Errors.MarkupLineInterpolated($"[red]Not replayed: {id}[/] {(entry is null ? "is not in the outbox." : $"is {entry.State.ToString().ToLowerInvariant()}, not failed or dead.")}");
             }
         }
 

@@ -1,12 +1,17 @@
 namespace ChipAlerts.Cli.Commands;
 
+/// <summary>The same on every command (README, "Exit codes").</summary>
 public static class ExitCodes
 {
+    /// <summary>Done.</summary>
     public const int Ok = 0;
 
-    /// <summary>The command could not do its work (an unreadable input, say); the output says why.</summary>
+    /// <summary>Done, with failures: a feed failed, an alert failed or is waiting for a retry, an input could not be read.</summary>
     public const int Failed = 1;
 
-    /// <summary>The configuration file or a setting it names is invalid; the output lists every problem.</summary>
-    public const int BadConfiguration = 2;
+    /// <summary>A usage mistake (an unknown command or option, a bad value) or an invalid configuration or setting; nothing was done.</summary>
+    public const int Usage = 2;
+
+    /// <summary>A store or service could not be reached (the database, the storage account).</summary>
+    public const int Unreachable = 3;
 }

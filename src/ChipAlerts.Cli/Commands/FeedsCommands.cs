@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Pipeline;
@@ -14,27 +13,26 @@ using Spectre.Console.Cli;
 namespace ChipAlerts.Cli.Commands;
 
 /// <summary>`chipalerts feeds`: every feed's health as a table (status, last success, next poll, error), or --json.</summary>
-public sealed class FeedsListCommand(IAnsiConsole console) : ConfiguredCommand(console)
+public sealed class FeedsListCommand(CliConsoles consoles) : ConfiguredCommand(consoles)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {
         var report = await services.GetRequiredService<StatusReporter>().GetAsync(cancellationToken);
         if (!report.StoreReachable)
         {
-            Console.MarkupLineInterpolated($"[red]The store cannot be read:[/] {report.StoreError}");
+            Errors.MarkupLineInterpolated($"[red]The store cannot be read:[/] {report.StoreError}");
             return ExitCodes.Failed;
         }
 
         if (settings.Json)
         {
-            Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(report.Feeds, Json));
+            CliJson.Write(Console, report.Feeds);
             return ExitCodes.Ok;
         }
 
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.AddColumns("feed", "status", "last success", "next poll", "items/day", "error");
         foreach (var feed in report.Feeds)
         {
@@ -75,7 +73,7 @@ public sealed class FeedsExportSettings : CommonSettings
 }
 
 /// <summary>`chipalerts feeds export [--output FILE]`: the configured feeds as OPML 2.0, for any feed reader.</summary>
-public sealed class FeedsExportCommand(IAnsiConsole console) : ConfiguredCommand<FeedsExportSettings>(console)
+public sealed class FeedsExportCommand(CliConsoles consoles) : ConfiguredCommand<FeedsExportSettings>(consoles)
 {
     protected override Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsExportSettings settings, CancellationToken cancellationToken)
     {
@@ -109,7 +107,7 @@ public sealed class FeedsImportSettings : CommonSettings
 }
 
 /// <summary>`chipalerts feeds import FILE.opml`: adds the OPML's feeds that are not configured yet to the configuration file.</summary>
-public sealed class FeedsImportCommand(IAnsiConsole console) : ConfiguredCommand<FeedsImportSettings>(console)
+public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand<FeedsImportSettings>(consoles)
 {
     protected override Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsImportSettings settings, CancellationToken cancellationToken)
     {
@@ -121,7 +119,7 @@ public sealed class FeedsImportCommand(IAnsiConsole console) : ConfiguredCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
-            Console.MarkupLineInterpolated($"[red]Cannot import {settings.File}:[/] {e.Message}");
+            Errors.MarkupLineInterpolated($"[red]Cannot import {settings.File}:[/] {e.Message}");
             return Task.FromResult(ExitCodes.Failed);
         }
 
@@ -181,13 +179,13 @@ public sealed class FeedsAddSettings : CommonSettings
 /// shown and added; a web page is searched for the feeds it announces, which are listed, and the picked one
 /// is read, shown and added.
 /// </summary>
-public sealed class FeedsAddCommand(IAnsiConsole console) : ConfiguredCommand<FeedsAddSettings>(console)
+public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<FeedsAddSettings>(consoles)
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsAddSettings settings, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(settings.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
-            Console.MarkupLineInterpolated($"[red]'{settings.Url}' is not an http(s) url.[/]");
+            Errors.MarkupLineInterpolated($"[red]'{settings.Url}' is not an http(s) url.[/]");
             return ExitCodes.Failed;
         }
 
@@ -219,7 +217,7 @@ public sealed class FeedsAddCommand(IAnsiConsole console) : ConfiguredCommand<Fe
         }
         catch (FeedException e)
         {
-            Console.MarkupLineInterpolated($"[red]Cannot read {url}:[/] {e.Code}: {e.Message}");
+            Errors.MarkupLineInterpolated($"[red]Cannot read {url}:[/] {e.Code}: {e.Message}");
             return ExitCodes.Failed;
         }
     }
@@ -236,7 +234,7 @@ public sealed class FeedsAddCommand(IAnsiConsole console) : ConfiguredCommand<Fe
             var found = FeedDiscovery.Find(FeedDecoder.Decode(fetched.Body, fetched.Charset), url);
             if (found.Count == 0)
             {
-                Console.MarkupLineInterpolated($"[red]No feed at {url}:[/] it is not a feed ({notAFeed.Code}) and names none in <link rel=\"alternate\">.");
+                Errors.MarkupLineInterpolated($"[red]No feed at {url}:[/] it is not a feed ({notAFeed.Code}) and names none in <link rel=\"alternate\">.");
                 return (url, null);
             }
 
@@ -248,7 +246,7 @@ public sealed class FeedsAddCommand(IAnsiConsole console) : ConfiguredCommand<Fe
 
             if (pick < 1 || pick > found.Count)
             {
-                Console.MarkupLineInterpolated($"[red]--pick {pick} is not one of them;[/] give a number from 1 to {found.Count}.");
+                Errors.MarkupLineInterpolated($"[red]--pick {pick} is not one of them;[/] give a number from 1 to {found.Count}.");
                 return (url, null);
             }
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChipAlerts.Core.Delivery.Webhooks;
 using ChipAlerts.Core.Feeds;
@@ -11,7 +10,6 @@ namespace ChipAlerts.Cli.Commands;
 /// <summary>Items with the lists they matched and why: the output of classify and preview.</summary>
 internal static class MatchView
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>An item and its matches; JSON carries them in the webhook's documented shape.</summary>
     public sealed record ItemResult(string Title, string? Link, string FeedId, DateTimeOffset? Published, IReadOnlyList<WebhookMatch> Matches)
@@ -25,11 +23,11 @@ internal static class MatchView
         new(item.Title, item.Link, item.FeedId, item.Published, [.. matches.Select(WebhookMatch.From)]) { Found = matches };
 
     public static void WriteJson(IAnsiConsole console, object value) =>
-        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Json));
+        CliJson.Write(console, value);
 
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<ItemResult> results, bool showPublished)
     {
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("Item");
         if (showPublished)
         {

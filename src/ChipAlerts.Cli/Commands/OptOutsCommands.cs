@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Delivery;
 using ChipAlerts.Core.Routing;
@@ -11,9 +10,8 @@ using Spectre.Console.Cli;
 namespace ChipAlerts.Cli.Commands;
 
 /// <summary>`chipalerts optouts [list] [--json]`: channels that get nothing more, and why.</summary>
-public sealed class OptOutsListCommand(IAnsiConsole console) : ConfiguredCommand<CommonSettings>(console)
+public sealed class OptOutsListCommand(CliConsoles consoles) : ConfiguredCommand<CommonSettings>(consoles)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {
@@ -21,7 +19,7 @@ public sealed class OptOutsListCommand(IAnsiConsole console) : ConfiguredCommand
         if (settings.Json)
         {
             var rows = optOuts.Select(o => new { o.SubscriberId, Channel = o.Channel.ToString(), o.Reason, o.At });
-            Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(rows, Json));
+            CliJson.Write(Console, rows);
             return ExitCodes.Ok;
         }
 
@@ -31,7 +29,7 @@ public sealed class OptOutsListCommand(IAnsiConsole console) : ConfiguredCommand
             return ExitCodes.Ok;
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.AddColumns("subscriber", "channel", "since", "why");
         foreach (var o in optOuts)
         {
@@ -52,7 +50,7 @@ public sealed class OptOutsAddSettings : CommonSettings
 }
 
 /// <summary>`chipalerts optouts add LINK`: what the unsubscribe endpoint does, for a request that came another way.</summary>
-public sealed class OptOutsAddCommand(IAnsiConsole console) : ConfiguredCommand<OptOutsAddSettings>(console)
+public sealed class OptOutsAddCommand(CliConsoles consoles) : ConfiguredCommand<OptOutsAddSettings>(consoles)
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, OptOutsAddSettings settings, CancellationToken cancellationToken)
     {
@@ -63,7 +61,7 @@ public sealed class OptOutsAddCommand(IAnsiConsole console) : ConfiguredCommand<
         switch (outcome)
         {
             case UnsubscribeOutcome.InvalidToken:
-                Console.MarkupLine("[red]Not a valid unsubscribe link[/] of this installation (incomplete, edited, or signed with another email.unsubscribeKeySetting key).");
+                Errors.MarkupLine("[red]Not a valid unsubscribe link[/] of this installation (incomplete, edited, or signed with another email.unsubscribeKeySetting key).");
                 return ExitCodes.Failed;
             case UnsubscribeOutcome.AlreadyUnsubscribed:
                 Console.MarkupLineInterpolated($"{optOut!.SubscriberId} · {optOut.Channel} had already opted out.");
@@ -89,7 +87,7 @@ public sealed class OptOutsRemoveSettings : CommonSettings
 }
 
 /// <summary>`chipalerts optouts remove SUBSCRIBER CHANNEL`: the channel gets alerts again (a re-subscribed reader, a replaced chat webhook).</summary>
-public sealed class OptOutsRemoveCommand(IAnsiConsole console) : ConfiguredCommand<OptOutsRemoveSettings>(console)
+public sealed class OptOutsRemoveCommand(CliConsoles consoles) : ConfiguredCommand<OptOutsRemoveSettings>(consoles)
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, OptOutsRemoveSettings settings, CancellationToken cancellationToken)
     {
@@ -101,7 +99,7 @@ public sealed class OptOutsRemoveCommand(IAnsiConsole console) : ConfiguredComma
             return ExitCodes.Ok;
         }
 
-        Console.MarkupLineInterpolated($"[red]{settings.SubscriberId} · {channel} has not opted out[/]; see chipalerts optouts list.");
+        Errors.MarkupLineInterpolated($"[red]{settings.SubscriberId} · {channel} has not opted out[/]; see chipalerts optouts list.");
         return ExitCodes.Failed;
     }
 }

@@ -33,7 +33,7 @@ public sealed class PreviewSettings : CommonSettings
 /// `chipalerts preview --list NAME [--query Q] [--days N]`: runs one list over the items the ledger
 /// has seen recently and shows what it would have alerted on. Nothing is stored or sent.
 /// </summary>
-public sealed class PreviewCommand(IAnsiConsole console) : ConfiguredCommand<PreviewSettings>(console)
+public sealed class PreviewCommand(CliConsoles consoles) : ConfiguredCommand<PreviewSettings>(consoles)
 {
     /// <summary>The most items a preview looks at.</summary>
     public const int MaxItems = 50_000;
@@ -43,8 +43,8 @@ public sealed class PreviewCommand(IAnsiConsole console) : ConfiguredCommand<Pre
         var list = config.Config.WatchLists.Find(l => string.Equals(l.Name, settings.List, StringComparison.OrdinalIgnoreCase));
         if (settings.List is not null && list is null)
         {
-            Console.MarkupLineInterpolated($"[red]No watch-list is named '{settings.List}'.[/] Known lists: {string.Join(", ", config.Config.WatchLists.Select(l => l.Name))}.");
-            return ExitCodes.BadConfiguration;
+            Errors.MarkupLineInterpolated($"[red]No watch-list is named '{settings.List}'.[/] Known lists: {string.Join(", ", config.Config.WatchLists.Select(l => l.Name))}.");
+            return ExitCodes.Usage;
         }
 
         var candidate = (list ?? new WatchListConfig { Name = "preview" }) with { Query = settings.Query ?? list!.Query };
@@ -55,8 +55,8 @@ public sealed class PreviewCommand(IAnsiConsole console) : ConfiguredCommand<Pre
         }
         catch (ArgumentException e)
         {
-            Console.MarkupLineInterpolated($"[red]{e.Message.Replace(" (Parameter 'watchLists')", "", StringComparison.Ordinal)}[/]");
-            return ExitCodes.BadConfiguration;
+            Errors.MarkupLineInterpolated($"[red]{e.Message.Replace(" (Parameter 'watchLists')", "", StringComparison.Ordinal)}[/]");
+            return ExitCodes.Usage;
         }
 
         var since = services.GetRequiredService<TimeProvider>().GetUtcNow().AddDays(-settings.Days);

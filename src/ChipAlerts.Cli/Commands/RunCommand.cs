@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace ChipAlerts.Cli.Commands;
 
 /// <summary>`chipalerts run`: a cycle now, then one at every occurrence of pollSchedule, until Ctrl+C.</summary>
-public sealed class RunCommand(IAnsiConsole console) : ConfiguredCommand(console)
+public sealed class RunCommand(CliConsoles consoles) : ConfiguredCommand(consoles)
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ChipAlerts.Core.Pipeline;
 using Spectre.Console;
 
@@ -7,13 +6,12 @@ namespace ChipAlerts.Cli.Commands;
 /// <summary>A cycle's summary as a table, or as JSON for machines.</summary>
 internal static class SummaryView
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static void Write(IAnsiConsole console, CycleSummary summary, bool json)
     {
         if (json)
         {
-            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(summary, Json));
+            CliJson.Write(console, summary);
             return;
         }
 

@@ -86,6 +86,7 @@ public sealed partial class AlertPipeline(
             AlertsDelivered = delivery.Delivered,
             AlertsPending = await outbox.CountActiveAsync(CancellationToken.None),
             AlertsFailed = delivery.Failed,
+            AlertsRetrying = delivery.Retrying,
             Failures = [.. outcomes.Where(o => o.Failed).Select(o => new FeedFailure(o.FeedId, o.ErrorCode!, o.Error!))],
             Repaired = [.. outcomes.Where(o => o.Repairs is not null).Select(o => new FeedRepaired(o.FeedId, o.Repairs!))],
             StoreWarning = storeWarning,

@@ -55,6 +55,12 @@ public sealed record CycleSummary
     /// <summary>Alerts that failed permanently in this cycle.</summary>
     public required int AlertsFailed { get; init; }
 
+    /// <summary>Alerts whose send failed in this cycle and that wait for a retry (or whose endpoint's circuit is open).</summary>
+    public int AlertsRetrying { get; init; }
+
+    /// <summary>A feed failed, or an alert failed or is waiting for a retry: what an operator's exit code and alert should see.</summary>
+    public bool HadFailures => FeedsFailed > 0 || AlertsFailed > 0 || AlertsRetrying > 0;
+
     public required IReadOnlyList<FeedFailure> Failures { get; init; }
 
     public IReadOnlyList<FeedRepaired> Repaired { get; init; } = [];

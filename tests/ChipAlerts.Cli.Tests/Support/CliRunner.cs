@@ -4,14 +4,22 @@ using Spectre.Console;
 
 namespace ChipAlerts.Cli.Tests.Support;
 
-public sealed record CliResult(int ExitCode, string Output);
+/// <summary>What a command did: its exit code, its results (stdout) and its errors (stderr).</summary>
+public sealed record CliResult(int ExitCode, string Output, string Errors = "");
 
 public static class CliRunner
 {
-    /// <summary>Runs the command in-process with a wide, plain console; returns the exit code and what it printed.</summary>
+    /// <summary>Runs the command in-process with wide, plain consoles; returns the exit code and what it printed on each.</summary>
     public static async Task<CliResult> RunAsync(params string[] args)
     {
-        using var writer = new StringWriter();
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var code = await ChipAlertsCli.RunAsync(args, new Commands.CliConsoles(Plain(output), Plain(errors)), default);
+        return new CliResult(code, output.ToString(), errors.ToString());
+    }
+
+    private static IAnsiConsole Plain(TextWriter writer)
+    {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
@@ -20,8 +28,7 @@ public static class CliRunner
             Interactive = InteractionSupport.No,
         });
         console.Profile.Width = 200;
-        var code = await ChipAlertsCli.RunAsync(args, console, default);
-        return new CliResult(code, writer.ToString());
+        return console;
     }
 
     /// <summary>Runs the command with one environment variable set (tests that call this belong to the EnvironmentCollection).</summary>

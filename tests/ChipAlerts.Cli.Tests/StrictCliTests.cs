@@ -1,0 +1,95 @@
+using System.Text.Json;
+using ChipAlerts.Cli.Tests.Support;
+using ChipAlerts.Core.Tests.Support;
+using SmtpServer.Protocol;
+
+namespace ChipAlerts.Cli.Tests;
+
+/// <summary>The command line as operators script it: mistakes are errors, errors go to stderr, exit codes mean one thing everywhere.</summary>
+public sealed class StrictCliTests : IDisposable
+{
+    private readonly TempDir dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    [Fact]
+    public async Task MisspeltOption_IsAUsageErrorWithTheFix_AndNothingRuns()
+    {
+        var result = await CliRunner.RunAsync("once", "--conifg", dir.File("x.json"), "--data", dir.File("db/chipalerts.db"), "--outbox", dir.File("outbox"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown option 'conifg'. Did you mean '--config'?", result.Errors, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+        Assert.False(Directory.Exists(dir.File("outbox")));
+        Assert.False(Directory.Exists(dir.File("db")));
+    }
+
+    [Fact]
+    public async Task MisspeltCommand_IsAUsageErrorWithTheNearestCommand()
+    {
+        var result = await CliRunner.RunAsync("onse");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Did you mean 'once'?", result.Errors, StringComparison.Ordinal);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task StoreThatCannotBeOpened_ExitsThree_NamingWhatToCheck()
+    {
+        // A database path under a regular file cannot be created.
+        File.WriteAllText(dir.File("file"), "");
+
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "once") is var args ? [.. args[..^4], "--data", dir.File("file/chipalerts.db"), "--outbox", dir.File("outbox")] : args);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("The store or a service could not be reached:", result.Errors, StringComparison.Ordinal);
+        Assert.Contains("Check the --data path", result.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Once_WithTheSmtpRelayRefusing_ExitsOne_AndSaysSo()
+    {
+        await using var smtp = await SmtpSink.StartAsync();
+        smtp.Reply = () => (SmtpReplyCode)451;
+        var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
+
+        var result = await CliRunner.RunAsync("once", "--json", "--config", config, "--data", dir.File("chipalerts.db"), "--outbox", dir.File("outbox"));
+
+        Assert.Equal(1, result.ExitCode);
+        using var summary = JsonDocument.Parse(result.Output);
+        Assert.True(summary.RootElement.GetProperty("hadFailures").GetBoolean());
+        Assert.Equal(2, summary.RootElement.GetProperty("alertsRetrying").GetInt32()); // each destination's first; the rest wait behind it, in order
+        Assert.Equal(40, summary.RootElement.GetProperty("alertsPending").GetInt32());
+    }
+
+    [Fact]
+    public async Task Json_KeepsTextAsWritten_AndEveryPrintingCommandTakesIt()
+    {
+        var config = CliRunner.WriteSamples(dir, json => json.Replace("\"name\": \"Semiconductor Wire\"", "\"name\": \"半導体ワイヤー\"", StringComparison.Ordinal));
+        string[] Args(params string[] args) => [.. args, "--json", "--config", config, "--data", dir.File("chipalerts.db"), "--outbox", dir.File("outbox")];
+
+        var feeds = await CliRunner.RunAsync(Args("feeds"));
+        var check = await CliRunner.RunAsync(Args("check"));
+        var digest = await CliRunner.RunAsync(Args("digest"));
+
+        Assert.Contains("\"name\": \"半導体ワイヤー\"", feeds.Output, StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(feeds.Output).RootElement.ValueKind);
+        Assert.True(JsonDocument.Parse(check.Output).RootElement.GetProperty("valid").GetBoolean());
+        Assert.Equal(0, JsonDocument.Parse(digest.Output).RootElement.GetProperty("delivered").GetInt32());
+    }
+
+    [Fact]
+    public async Task Tables_PipedToAFile_KeepTheirFullWidth()
+    {
+        var longId = "semiconductor-wire-with-an-id-longer-than-an-eighty-column-terminal-would-show-on-one-line";
+        var config = CliRunner.WriteSamples(dir, json => json.Replace("\"id\": \"semiconductor-wire\"", $"\"id\": \"{longId}\"", StringComparison.Ordinal));
+
+        using var process = CliRunner.Start(new Dictionary<string, string>(), "feeds", "--config", config, "--data", dir.File("chipalerts.db"), "--outbox", dir.File("outbox"));
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains(longId, output, StringComparison.Ordinal);
+    }
+}
