@@ -3,12 +3,15 @@ using ChipAlerts.Azure;
 using ChipAlerts.Cli.Commands;
 using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Observability;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Spectre.Console;
 
 namespace ChipAlerts.Cli;
@@ -47,9 +50,36 @@ internal static class CliHost
 
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Logs on stderr: text by default, JSON lines (one object per event, with its id and properties) by setting.
+        if (string.Equals(builder.Configuration[LogFormatSetting], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+                o.JsonWriterOptions = new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        builder.Services.AddChipAlertsTelemetry(builder.Configuration, metrics =>
+        {
+            if (telemetry.PrometheusPort is { } port)
+            {
+                metrics.AddPrometheusHttpListener(o =>
+                {
+                    o.Host = "127.0.0.1";
+                    o.Port = port;
+                    o.ScrapeResponseCacheDurationMilliseconds = 0; // a scrape sees the cycle that just ended
+                });
+            }
+        });
         // The connection string holds the account key: it is a secret, read here and never printed.
         if ((settings.Storage ?? builder.Configuration["ChipAlerts:Storage"]) is { Length: > 0 } storage)
         {
@@ -57,8 +87,15 @@ internal static class CliHost
         }
 
         builder.Services.AddChipAlerts(builder.Configuration);
-        return builder.Build();
+        var host = builder.Build();
+        // The host is not started (a command runs and ends), so start the telemetry pipelines here.
+        host.Services.GetService<MeterProvider>();
+        host.Services.GetService<TracerProvider>();
+        return host;
     }
+
+    /// <summary>"text" (the default) or "json": the format of the logs on stderr.</summary>
+    public const string LogFormatSetting = "ChipAlerts:LogFormat";
 
     private static Dictionary<string, string?> LocalSettings(string path)
     {

@@ -42,6 +42,8 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<DeliveryResilience>();
         services.AddSingleton<Unsubscribes>();
+        services.AddMetrics();
+        services.AddSingleton<Observability.ChipAlertsMetrics>();
         services.AddSingleton<AlertSender>();
         services.AddSingleton<AlertOutbox>();
         services.AddSingleton<PollSchedule>();

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ChipAlerts.Core.Delivery;
+using ChipAlerts.Core.Observability;
 using ChipAlerts.Core.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -27,6 +29,7 @@ public sealed partial class AlertOutbox(
     AlertSender sender,
     AlertRouter router,
     IOptions<DeliveryOptions> options,
+    ChipAlertsMetrics metrics,
     TimeProvider time,
     RandomSource random,
     ILogger<AlertOutbox> logger)
@@ -44,7 +47,12 @@ public sealed partial class AlertOutbox(
     /// alert, lets the sends in flight finish for <see cref="DeliveryOptions.ShutdownTimeout"/>, records them,
     /// and puts back any it had to interrupt: after a stop no claim is left waiting to expire.
     /// </summary>
-    public Task<DeliverySummary> DeliverDueAsync(CancellationToken stopping) => PassAsync(null, digests: true, digestsDueOnly: true, stopping);
+    public async Task<DeliverySummary> DeliverDueAsync(CancellationToken stopping)
+    {
+        var summary = await PassAsync(null, digests: true, digestsDueOnly: true, stopping);
+        metrics.OutboxActive(await CountActiveAsync(CancellationToken.None));
+        return summary;
+    }
 
     /// <summary>
     /// The fast path of a host that hands out alerts one at a time (a queue message): the due alerts of
@@ -185,6 +193,10 @@ public sealed partial class AlertOutbox(
             return null; // another deliverer took it
         }
 
+        using var activity = ChipAlertsMetrics.Activities.StartActivity(
+            "alert.deliver", ActivityKind.Client, parentContext: default, links: LinkTo(record.Alert.TraceParent));
+        activity?.SetTag("alert.id", record.AlertId);
+        activity?.SetTag("channel.type", record.Alert.Channel.Type);
         DeliveryResult result;
         try
         {
@@ -206,8 +218,13 @@ public sealed partial class AlertOutbox(
         }
 
         Log(next, result);
+        activity?.SetTag("outcome", next.State.ToString());
         return next.State;
     }
+
+    /// <summary>A link to the poll that made the alert, when its trace context was recorded.</summary>
+    private static ActivityLink[]? LinkTo(string? traceParent) =>
+        ActivityContext.TryParse(traceParent, null, out var poll) ? [new ActivityLink(poll)] : null;
 
     /// <summary>
     /// A subscriber's digest on one channel: when its oldest held alert's scheduled time has come (or
@@ -274,6 +291,7 @@ public sealed partial class AlertOutbox(
             if (await store.TryUpdateAsync(record, next, CancellationToken.None) is not null)
             {
                 tally.Count(next.State);
+                Count(next, result);
             }
         }
 
@@ -314,8 +332,22 @@ public sealed partial class AlertOutbox(
         return delay < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : delay;
     }
 
+    /// <summary>The metric of a transition.</summary>
+    private void Count(OutboxRecord next, DeliveryResult result)
+    {
+        switch (next.State)
+        {
+            case AlertState.Delivered: metrics.Delivered(next.Alert, next.DeliveredAt ?? time.GetUtcNow()); break;
+            case AlertState.Pending when result.Outcome != DeliveryOutcome.Deferred: metrics.Retried(next.Alert.Channel); break;
+            case AlertState.Failed: metrics.Failed(next.Alert.Channel); break;
+            case AlertState.Dead: metrics.Dead(next.Alert.Channel); break;
+            default: break; // deferred: not tried
+        }
+    }
+
     private void Log(OutboxRecord next, DeliveryResult result)
     {
+        Count(next, result);
         var channel = next.Alert.Channel.Type;
         switch (next.State)
         {

@@ -2,6 +2,7 @@ using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Matching;
+using ChipAlerts.Core.Observability;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
@@ -27,6 +28,7 @@ public sealed partial class AlertPipeline(
     AlertOutbox outbox,
     IOptOutStore optOuts,
     IOptions<FetchOptions> fetchOptions,
+    ChipAlertsMetrics metrics,
     TimeProvider time,
     ILogger<AlertPipeline> logger)
 {
@@ -145,9 +147,14 @@ public sealed partial class AlertPipeline(
 
         state = leased;
         var url = PollUrl(feed, state);
+        using var activity = ChipAlertsMetrics.Activities.StartActivity("feed.poll");
+        activity?.SetTag("feed.id", feed.Id);
+        var fetchStarted = time.GetTimestamp();
+        TimeSpan? fetchTook = null;
         try
         {
             var fetched = await fetcher.FetchAsync(url, state.ETag, state.LastModified, cancellationToken);
+            fetchTook = time.GetElapsedTime(fetchStarted);
             var now = time.GetUtcNow();
             if (fetched.MovedTo is { } moved)
             {
@@ -158,8 +165,10 @@ public sealed partial class AlertPipeline(
             var recovered = operatorAlerts.AfterSuccess(feed, state, now);
             if (fetched.NotModified)
             {
-                var told = await outbox.AddAsync(recovered, cancellationToken);
+                var told = await StoreAsync(recovered, cancellationToken);
                 await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, null, [], now), cancellationToken);
+                metrics.FeedPolled("not_modified", null, fetchTook);
+                activity?.SetTag("outcome", "not_modified");
                 return new FeedOutcome { FeedId = feed.Id, NotModified = true, NewAlertIds = told };
             }
 
@@ -201,9 +210,18 @@ public sealed partial class AlertPipeline(
             // Alerts are stored before the items are marked seen. If the process dies in between, the
             // next poll sees the items as new again and derives the same AlertIds, which the outbox
             // ignores: nothing is lost and nothing is sent twice.
-            var stored = await outbox.AddAsync(alerts, cancellationToken);
+            var stored = await StoreAsync(alerts, cancellationToken);
             await ledger.MarkSeenAsync(fresh, now, cancellationToken);
             await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, parsed with { Items = items }, fresh, now), cancellationToken);
+            metrics.FeedPolled("ok", null, fetchTook);
+            metrics.ItemsNew(fresh.Count);
+            foreach (var (list, count) in matchesPerList)
+            {
+                metrics.Matched(list, count);
+            }
+
+            activity?.SetTag("outcome", "ok");
+            activity?.SetTag("items.new", fresh.Count);
             return new FeedOutcome
             {
                 FeedId = feed.Id,
@@ -237,17 +255,33 @@ public sealed partial class AlertPipeline(
                 GoneUrl = failure.Code == "gone" ? feed.Url : state.GoneUrl,
             };
             LogFeedFailed(feed.Id, url, failure.Code, failure.Message);
+            metrics.FeedPolled("failed", failure.Code, fetchTook);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Code);
             // Stored before the state says they were, so a crash in between tells the operator again
             // under the same AlertId, which the outbox ignores.
             if (operatorAlerts.AfterFailure(feed, state, failed, now) is { Count: > 0 } notices)
             {
-                await outbox.AddAsync(notices, cancellationToken);
+                await StoreAsync(notices, cancellationToken);
                 failed = failed with { FailureReported = true };
             }
 
             await feedStates.SaveFeedStateAsync(failed, cancellationToken);
             return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message };
         }
+    }
+
+    /// <summary>Stores the alerts in the outbox, each carrying this poll's trace context; counts those stored.</summary>
+    private async Task<IReadOnlyList<string>> StoreAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var traceParent = System.Diagnostics.Activity.Current?.Id;
+        var stored = await outbox.AddAsync([.. alerts.Select(a => a with { TraceParent = traceParent })], cancellationToken);
+        var channels = alerts.ToDictionary(a => a.AlertId, a => a.Channel, StringComparer.Ordinal);
+        foreach (var id in stored)
+        {
+            metrics.AlertCreated(channels[id]);
+        }
+
+        return stored;
     }
 
     /// <summary>The configured url, or where it permanently moved while the configuration still gives the old one.</summary>

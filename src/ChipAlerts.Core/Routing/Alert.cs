@@ -24,6 +24,9 @@ public sealed record Alert
     /// <summary>Not sent before this (the end of the subscriber's quiet hours); null: at once.</summary>
     public DateTimeOffset? NotBefore { get; init; }
 
+    /// <summary>The trace context (W3C traceparent) of the poll that made this alert: its delivery's span links to it.</summary>
+    public string? TraceParent { get; init; }
+
     public string WatchLists => string.Join(", ", Matches.Select(m => m.WatchList));
 
     /// <summary>The id of a digest of these alerts: the same alerts always give the same id (Message-ID, webhook-id).</summary>

@@ -176,6 +176,35 @@ public sealed class AlertPipelineTests : IAsyncLifetime
         Assert.Contains(second.Logs.Lines, l => l.Contains(summary.StoreWarning!, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Cycle_TracesEachPoll_AndEachDeliveryLinksToThePollThatMadeItsAlert()
+    {
+        var polls = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        var deliveries = new System.Collections.Concurrent.ConcurrentBag<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Observability.ChipAlertsMetrics.ActivitySourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => (a.OperationName == "feed.poll" ? polls : deliveries).Add(a),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var host = Host(smtp);
+
+        await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        // Other tests run at the same time: keep this host's own (its alerts reached this test's SMTP server).
+        var ids = smtp.Messages.Select(m => m.Headers["X-ChipAlerts-Alert-Id"]).ToHashSet();
+        var mine = deliveries.Where(d => ids.Contains((string)d.GetTagItem("alert.id")!)).ToList();
+        Assert.Equal(2, mine.Count);
+        Assert.All(mine, d =>
+        {
+            var link = Assert.Single(d.Links);
+            var poll = Assert.Single(polls, p => p.TraceId == link.Context.TraceId && p.SpanId == link.Context.SpanId);
+            Assert.Equal(("good", 3), ((string?)poll.GetTagItem("feed.id"), (int?)poll.GetTagItem("items.new")));
+            Assert.Equal("Delivered", d.GetTagItem("outcome"));
+        });
+    }
+
     private void ForgetLedgerAndValidators()
     {
         using var connection = new SqliteConnection($"Data Source={dir.File("chipalerts.db")};Pooling=False");
