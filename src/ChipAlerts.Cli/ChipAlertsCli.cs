@@ -78,6 +78,9 @@ public static class ChipAlertsCli
                     .WithDescription("Send alerts to a channel again.")
                     .WithExample("optouts", "remove", "team", "slack:Hooks:Team");
             });
+            config.AddCommand<InitCommand>("init")
+                .WithDescription("Write a starter configuration, its sample feeds and a settings file into a folder of your own.")
+                .WithExample("init", "~/chipalerts");
             config.AddCommand<CheckCommand>("check")
                 .WithDescription("Validate the configuration and say what it holds.");
         });

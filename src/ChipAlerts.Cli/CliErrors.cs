@@ -13,7 +13,7 @@ namespace ChipAlerts.Cli;
 /// </summary>
 internal static partial class CliErrors
 {
-    private static readonly string[] Commands = ["once", "run", "digest", "classify", "preview", "feeds", "deliveries", "optouts", "check"];
+    private static readonly string[] Commands = ["once", "run", "digest", "classify", "preview", "feeds", "deliveries", "optouts", "check", "init"];
 
     /// <summary>Every long option any command takes, for suggestions.</summary>
     private static readonly string[] Options = [.. typeof(CliErrors).Assembly.GetTypes()

@@ -22,7 +22,9 @@ namespace ChipAlerts.Cli;
 /// </summary>
 internal static class CliHost
 {
-    public static IHost Build(CommonSettings settings)
+    /// <param name="settings">The command line's paths and store.</param>
+    /// <param name="sendsNothing">The command only reads or edits: secrets it would not use need not be set.</param>
+    public static IHost Build(CommonSettings settings, bool sendsNothing = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -46,6 +48,11 @@ internal static class CliHost
         if (settings.Outbox is not null)
         {
             overrides[$"{ChipAlertsOptions.Section}:{nameof(ChipAlertsOptions.OutboxPath)}"] = settings.Outbox;
+        }
+
+        if (sendsNothing)
+        {
+            overrides[ConfigLoader.SecretsOptionalSetting] = "true";
         }
 
         builder.Configuration.AddInMemoryCollection(overrides);

@@ -26,4 +26,8 @@ if (Console.IsOutputRedirected)
 }
 
 var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+if (Console.IsErrorRedirected)
+{
+    errors.Profile.Width = 4096; // a log file or journal gets each message on one line
+}
 return await ChipAlertsCli.RunAsync(args, new CliConsoles(output, errors), stop.Token);

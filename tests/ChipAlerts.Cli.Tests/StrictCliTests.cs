@@ -92,4 +92,22 @@ public sealed class StrictCliTests : IDisposable
         Assert.Equal(0, process.ExitCode);
         Assert.Contains(longId, output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CommandsThatSendNothing_NeedNoSecrets_OnesThatSendNameTheMissingSetting()
+    {
+        // A Slack channel whose webhook URL (a secret) is not set on this machine.
+        var config = CliRunner.WriteSamples(dir, json => json.Replace(
+            "\"channels\": [ { \"type\": \"email\", \"to\": \"policy-desk@example.com\" } ]",
+            "\"channels\": [ { \"type\": \"email\", \"to\": \"policy-desk@example.com\" }, { \"type\": \"slack\", \"urlSetting\": \"Hooks:NotSetHere\" } ]",
+            StringComparison.Ordinal));
+        string[] Args(params string[] args) => [.. args, "--config", config, "--data", dir.File("chipalerts.db"), "--outbox", dir.File("outbox")];
+
+        var readOnly = new[] { await CliRunner.RunAsync(Args("feeds")), await CliRunner.RunAsync(Args("deliveries")), await CliRunner.RunAsync(Args("optouts")), await CliRunner.RunAsync(Args("feeds", "export")) };
+        var once = await CliRunner.RunAsync(Args("once"));
+
+        Assert.All(readOnly, r => Assert.Equal((0, ""), (r.ExitCode, r.Errors)));
+        Assert.Equal(2, once.ExitCode);
+        Assert.Contains("subscribers[0].channels[1].urlSetting: the setting 'Hooks:NotSetHere' is not set", once.Errors, StringComparison.Ordinal);
+    }
 }

@@ -22,6 +22,8 @@ public sealed class ClassifySettings : CommonSettings
 /// </summary>
 public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<ClassifySettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, ClassifySettings settings, CancellationToken cancellationToken)
     {
         IReadOnlyList<FeedItem> items;

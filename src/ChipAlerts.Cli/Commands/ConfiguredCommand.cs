@@ -17,9 +17,12 @@ public abstract class ConfiguredCommand<TSettings>(CliConsoles consoles) : Async
     /// <summary>Errors and what to do about them (stderr).</summary>
     protected IAnsiConsole Errors { get; } = consoles.Errors;
 
+    /// <summary>True for a command that sends nothing (it lists, previews or edits): it needs no secrets.</summary>
+    protected virtual bool SendsNothing => false;
+
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.Build(settings);
+        using var host = CliHost.Build(settings, SendsNothing);
         return CliHost.LoadConfiguration(host, Errors) is { } config
             ? await RunAsync(host.Services, config, settings, cancellationToken)
             : ExitCodes.Usage;

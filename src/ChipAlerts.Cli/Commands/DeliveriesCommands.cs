@@ -29,6 +29,8 @@ public sealed class DeliveriesListSettings : CommonSettings
 /// <summary>`chipalerts deliveries [list] [--status S]`: the alerts in the outbox, with their attempts and last error.</summary>
 public sealed class DeliveriesListCommand(CliConsoles consoles) : ConfiguredCommand<DeliveriesListSettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, DeliveriesListSettings settings, CancellationToken cancellationToken)
     {

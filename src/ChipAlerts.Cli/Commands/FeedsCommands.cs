@@ -15,6 +15,8 @@ namespace ChipAlerts.Cli.Commands;
 /// <summary>`chipalerts feeds`: every feed's health as a table (status, last success, next poll, error), or --json.</summary>
 public sealed class FeedsListCommand(CliConsoles consoles) : ConfiguredCommand(consoles)
 {
+    protected override bool SendsNothing => true;
+
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {
@@ -75,6 +77,8 @@ public sealed class FeedsExportSettings : CommonSettings
 /// <summary>`chipalerts feeds export [--output FILE]`: the configured feeds as OPML 2.0, for any feed reader.</summary>
 public sealed class FeedsExportCommand(CliConsoles consoles) : ConfiguredCommand<FeedsExportSettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
     protected override Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsExportSettings settings, CancellationToken cancellationToken)
     {
         var opml = Opml.Write(
@@ -109,8 +113,15 @@ public sealed class FeedsImportSettings : CommonSettings
 /// <summary>`chipalerts feeds import FILE.opml`: adds the OPML's feeds that are not configured yet to the configuration file.</summary>
 public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand<FeedsImportSettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
     protected override Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsImportSettings settings, CancellationToken cancellationToken)
     {
+        if (!FeedIds.MayEdit(services, Errors, settings.DryRun))
+        {
+            return Task.FromResult(ExitCodes.Usage);
+        }
+
         IReadOnlyList<OpmlFeed> listed;
         try
         {
@@ -150,7 +161,7 @@ public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand
         }
 
         Console.Write(table);
-        return Task.FromResult(FeedIds.Save(Console, services, added, settings.DryRun, $"{listed.Count} feeds in {settings.File}"));
+        return Task.FromResult(FeedIds.Save(Console, Errors, services, added, settings.DryRun, $"{listed.Count} feeds in {settings.File}"));
     }
 }
 
@@ -181,8 +192,15 @@ public sealed class FeedsAddSettings : CommonSettings
 /// </summary>
 public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<FeedsAddSettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsAddSettings settings, CancellationToken cancellationToken)
     {
+        if (!FeedIds.MayEdit(services, Errors, settings.DryRun))
+        {
+            return ExitCodes.Usage;
+        }
+
         if (!Uri.TryCreate(settings.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             Errors.MarkupLineInterpolated($"[red]'{settings.Url}' is not an http(s) url.[/]");
@@ -213,7 +231,7 @@ public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<Fe
             var ids = config.Config.Feeds.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             var name = parsed.Title.Length > 0 ? parsed.Title : feedUrl.Host;
             var entry = new FeedConfig { Id = settings.Id ?? FeedIds.New(name, feedUrl, ids), Name = name, Url = feedUrl.AbsoluteUri };
-            return FeedIds.Save(Console, services, [entry], settings.DryRun, feedUrl.AbsoluteUri);
+            return FeedIds.Save(Console, Errors, services, [entry], settings.DryRun, feedUrl.AbsoluteUri);
         }
         catch (FeedException e)
         {
@@ -297,9 +315,26 @@ internal static class FeedIds
         return slug.ToString().Trim('-');
     }
 
-    public static int Save(IAnsiConsole console, IServiceProvider services, IReadOnlyList<FeedConfig> feeds, bool dryRun, string source)
+    /// <summary>
+    /// Whether the command may edit the configuration: only a file the user named (--config, the setting, or
+    /// the folder `init` made), never the bundled sample by default, which is git-tracked and ships with the
+    /// Functions app. Says what to do when not.
+    /// </summary>
+    public static bool MayEdit(IServiceProvider services, IAnsiConsole errors, bool dryRun)
+    {
+        if (dryRun || services.GetRequiredService<IConfiguration>()[$"{ChipAlertsOptions.Section}:{nameof(ChipAlertsOptions.ConfigPath)}"] is not null)
+        {
+            return true;
+        }
+
+        errors.MarkupLine("[red]Which configuration?[/] Give --config FILE (or the setting ChipAlerts:ConfigPath), or run [bold]chipalerts init FOLDER[/] and work in that folder; the bundled sample is not edited.");
+        return false;
+    }
+
+    public static int Save(IAnsiConsole console, IAnsiConsole errors, IServiceProvider services, IReadOnlyList<FeedConfig> feeds, bool dryRun, string source)
     {
         var path = services.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.ConfigPath;
+
         if (feeds.Count == 0)
         {
             console.MarkupLineInterpolated($"Nothing to add from {source}.");
@@ -318,10 +353,10 @@ internal static class FeedIds
         }
         catch (ConfigurationException e)
         {
-            console.MarkupLineInterpolated($"[red]Not added: the configuration would not load:[/]");
+            errors.MarkupLineInterpolated($"[red]Not added: the configuration would not load:[/]");
             foreach (var error in e.Errors)
             {
-                console.MarkupLineInterpolated($"  [yellow]{error.Path}[/]: {error.Message}");
+                errors.MarkupLineInterpolated($"  [yellow]{error.Path}[/]: {error.Message}");
             }
 
             return ExitCodes.Failed;

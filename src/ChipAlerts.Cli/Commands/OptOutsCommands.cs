@@ -12,6 +12,8 @@ namespace ChipAlerts.Cli.Commands;
 /// <summary>`chipalerts optouts [list] [--json]`: channels that get nothing more, and why.</summary>
 public sealed class OptOutsListCommand(CliConsoles consoles) : ConfiguredCommand<CommonSettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CommonSettings settings, CancellationToken cancellationToken)
     {

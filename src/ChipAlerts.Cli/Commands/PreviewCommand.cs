@@ -35,6 +35,8 @@ public sealed class PreviewSettings : CommonSettings
 /// </summary>
 public sealed class PreviewCommand(CliConsoles consoles) : ConfiguredCommand<PreviewSettings>(consoles)
 {
+    protected override bool SendsNothing => true;
+
     /// <summary>The most items a preview looks at.</summary>
     public const int MaxItems = 50_000;
 

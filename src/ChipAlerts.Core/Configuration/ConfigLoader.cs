@@ -287,7 +287,10 @@ public static partial class ConfigLoader
                 }
                 else if (settings[channel.UrlSetting] is not { Length: > 0 } url)
                 {
-                    errors.Add(new($"{at}.urlSetting", $"the setting '{channel.UrlSetting}' is not set; set it (for example as the environment variable {EnvName(channel.UrlSetting)}) to the webhook URL."));
+                    if (!SecretsOptional(settings))
+                    {
+                        errors.Add(new($"{at}.urlSetting", $"the setting '{channel.UrlSetting}' is not set; set it (for example as the environment variable {EnvName(channel.UrlSetting)}) to the webhook URL."));
+                    }
                 }
                 else if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 {
@@ -298,7 +301,10 @@ public static partial class ConfigLoader
                 {
                     if (settings[secretSetting] is not { Length: > 0 } secret)
                     {
-                        errors.Add(new($"{at}.signingSecretSetting", $"the setting '{secretSetting}' is not set; set it to a whsec_… secret, or remove signingSecretSetting."));
+                        if (!SecretsOptional(settings))
+                        {
+                            errors.Add(new($"{at}.signingSecretSetting", $"the setting '{secretSetting}' is not set; set it to a whsec_… secret, or remove signingSecretSetting."));
+                        }
                     }
                     else if (!secret.StartsWith("whsec_", StringComparison.Ordinal))
                     {
@@ -338,7 +344,7 @@ public static partial class ConfigLoader
                 errors.Add(new("email.unsubscribeUrl", $"'{unsubscribe}' is not an https URL; give the public address of the unsubscribe endpoint, e.g. \"https://chipalerts.example.com/api/unsubscribe\" (http only for localhost)."));
             }
 
-            if (settings[email.UnsubscribeKeySetting] is not { Length: >= 32 })
+            if (settings[email.UnsubscribeKeySetting] is not { Length: >= 32 } && !(SecretsOptional(settings) && string.IsNullOrEmpty(settings[email.UnsubscribeKeySetting])))
             {
                 errors.Add(new("email.unsubscribeKeySetting", $"the setting '{email.UnsubscribeKeySetting}' must hold a random key of at least 32 characters (for example the environment variable {EnvName(email.UnsubscribeKeySetting)}={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant()}); it signs the unsubscribe links."));
             }
@@ -370,7 +376,7 @@ public static partial class ConfigLoader
             errors.Add(new("email.smtp.security", $"'{smtp.Security}' is not supported; use \"StartTls\", \"SslOnConnect\", or \"None\" for a relay on localhost."));
         }
 
-        if (smtp.PasswordSetting is { } passwordSetting && string.IsNullOrEmpty(settings[passwordSetting]))
+        if (smtp.PasswordSetting is { } passwordSetting && string.IsNullOrEmpty(settings[passwordSetting]) && !SecretsOptional(settings))
         {
             errors.Add(new("email.smtp.passwordSetting", $"the setting '{passwordSetting}' is not set; set it (for example as the environment variable {EnvName(passwordSetting)}) to the SMTP password."));
         }
@@ -407,6 +413,14 @@ public static partial class ConfigLoader
                 : $"unknown field; did you mean '{near}'?"));
         }
     }
+
+    /// <summary>
+    /// Set by a command that sends nothing (listing feeds, deliveries, opt-outs; previewing; editing the file):
+    /// a secret that is not set is not an error then, one that is set must still be well-formed.
+    /// </summary>
+    public const string SecretsOptionalSetting = "ChipAlerts:SecretsOptional";
+
+    private static bool SecretsOptional(IConfiguration settings) => string.Equals(settings[SecretsOptionalSetting], "true", StringComparison.OrdinalIgnoreCase);
 
     private static string EnvName(string setting) => setting.Replace(":", "__", StringComparison.Ordinal);
 
