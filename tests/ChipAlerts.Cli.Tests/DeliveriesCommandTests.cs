@@ -50,10 +50,32 @@ public sealed class DeliveriesCommandTests : IAsyncLifetime
         Assert.Equal(40, entries.Count);
         Assert.All(entries, e => Assert.StartsWith("dead-lettered after 1 attempt: SMTP 451", e.GetProperty("lastError").GetString(), StringComparison.Ordinal));
         Assert.Contains("No pending alerts.", pending.Output, StringComparison.Ordinal);
-        Assert.Contains("Replayed 40 alert(s): 40 delivered, 0 pending a retry, 0 failed.", replay.Output, StringComparison.Ordinal);
+        Assert.Contains("Replayed 40 alert(s): 40 delivered, 0 pending, 0 failed.", replay.Output, StringComparison.Ordinal);
         Assert.Equal(40, smtp.Messages.Count);
         Assert.Equal(80, smtp.Attempts);
         Assert.Contains("No dead alerts to replay.", again.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_WhileTheRelayStillRefuses_ReportsTheAlertsAsPending_AndWhy()
+    {
+        var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
+        smtp.Reply = () => (SmtpReplyCode)451;
+        var oneAttempt = new Dictionary<string, string>
+        {
+            ["ChipAlerts__Delivery__MaxAttempts"] = "1",
+            ["ChipAlerts__Delivery__QuickRetries"] = "0",
+            ["ChipAlerts__Delivery__BreakerFailures"] = "1000",
+        };
+        await CliRunner.RunWithEnvironmentAsync(oneAttempt, On(config, "once"));
+
+        var replay = await CliRunner.RunAsync(On(config, "deliveries", "replay", "--all-dead"));
+
+        // Each destination's first is tried and fails again; the rest wait behind it: all 40 are pending, none delivered.
+        Assert.Equal(1, replay.ExitCode);
+        Assert.Contains("Replayed 40 alert(s): 0 delivered, 40 pending, 0 failed.", replay.Output, StringComparison.Ordinal);
+        Assert.Matches(@"[0-9a-f]{32} pending: next attempt \S+ \S+ \(SMTP 451", replay.Output);
+        Assert.Contains("(not tried yet: behind an older alert of its destination)", replay.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,12 +107,12 @@ public sealed class DeliveriesReplayCommand(CliConsoles consoles) : ConfiguredCo
         IReadOnlyList<string> ids = settings.AllDead
             ? [.. (await outbox.ListAsync(AlertState.Dead, int.MaxValue, cancellationToken)).Select(e => e.Alert.AlertId)]
             : [settings.AlertId!];
-        var replayed = 0;
+        var replayed = new List<string>();
         foreach (var id in ids)
         {
             if (await outbox.ReplayAsync(id, cancellationToken))
             {
-                replayed++;
+                replayed.Add(id);
             }
             else
             {
@@ -121,7 +121,7 @@ public sealed class DeliveriesReplayCommand(CliConsoles consoles) : ConfiguredCo
             }
         }
 
-        if (replayed == 0)
+        if (replayed.Count == 0)
         {
             if (settings.AllDead)
             {
@@ -132,8 +132,21 @@ public sealed class DeliveriesReplayCommand(CliConsoles consoles) : ConfiguredCo
             return ExitCodes.Failed;
         }
 
-        var summary = await outbox.DeliverDueAsync(cancellationToken);
-        Console.MarkupLineInterpolated($"Replayed {replayed} alert(s): {summary.Delivered} delivered, {summary.Retrying} pending a retry, {summary.Failed} failed.");
-        return ExitCodes.Ok;
+        await outbox.DeliverDueAsync(cancellationToken);
+        // What became of each replayed alert, read back: the pass's own counts also hold other alerts it sent.
+        var after = new List<OutboxRecord>();
+        foreach (var id in replayed)
+        {
+            after.Add((await outbox.GetAsync(id, cancellationToken))!);
+        }
+
+        int Count(params AlertState[] states) => after.Count(r => states.Contains(r.State));
+        Console.MarkupLineInterpolated($"Replayed {replayed.Count} alert(s): {Count(AlertState.Delivered)} delivered, {Count(AlertState.Pending, AlertState.Claimed)} pending, {Count(AlertState.Failed, AlertState.Dead)} failed.");
+        foreach (var waiting in after.Where(r => r.IsActive))
+        {
+            Console.MarkupLineInterpolated($"  {waiting.AlertId} pending: next attempt {waiting.DueAt:u}{(waiting.Attempts > 0 ? $" ({waiting.LastError})" : " (not tried yet: behind an older alert of its destination)")}.");
+        }
+
+        return after.All(r => r.State == AlertState.Delivered) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -182,6 +182,30 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         _ => null,
     };
 
+    /// <summary>
+    /// `chipalerts check --connect`: connects, says EHLO, negotiates TLS and logs in exactly as a send would,
+    /// then quits without a message. Null when there is no relay (emails go to the pickup folder).
+    /// </summary>
+    public async Task<(bool Ok, string Detail)?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (config.Config.Email?.Smtp is not { } smtp)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var probe = await ConnectAsync(smtp, cancellationToken);
+            var detail = $"{smtp.Host}:{smtp.Port}: connected, {(probe.IsSecure ? "TLS" : "no TLS")}, {(probe.IsAuthenticated ? $"logged in as {smtp.UserName}" : "no login")}";
+            await probe.DisconnectAsync(quit: true, cancellationToken);
+            return (true, detail);
+        }
+        catch (Exception e) when (Classify(e, smtp) is { } failure)
+        {
+            return (false, $"{smtp.Host}:{smtp.Port}: {failure.Reason}");
+        }
+    }
+
     /// <summary>A SHA-256 thumbprint as 64 upper-case hex digits (colons, spaces and case ignored); null when it is not one.</summary>
     public static string? NormalizeThumbprint(string text)
     {
