@@ -34,7 +34,7 @@ public sealed class CheckConnectTests : IDisposable
         Assert.Contains($"OK slack Hooks:Team: {new Uri(hook.Url).Authority}: reachable (no TLS: http)", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-token", result.Output + result.Errors, StringComparison.Ordinal);
         Assert.Empty(smtp.Messages);
-        Assert.Empty(hook.RequestLines);
+        Assert.DoesNotContain(hook.RequestLines, line => line.Length > 0); // connected and closed: not a byte of a request
     }
 
     [Fact]

@@ -130,7 +130,22 @@ public sealed class FeedsCommandTests : IDisposable
         Assert.DoesNotContain("semis-news", unchanged, StringComparison.Ordinal);
         Assert.Contains("Added semis-news to", added.Output, StringComparison.Ordinal);
         Assert.Contains($"{{ \"id\": \"semis-news\", \"name\": \"Semis News\", \"url\": \"{Url("/news/rss.xml")}\" }}", await File.ReadAllTextAsync(config), StringComparison.Ordinal);
-        Assert.Contains("It is already configured; nothing to add.", twice.Output, StringComparison.Ordinal);
+        Assert.Contains("Nothing to add from http://127.0.0.1:", twice.Output, StringComparison.Ordinal);
+        Assert.Contains(": it is already configured.", twice.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Add_WithJson_PrintsTheOutcomeAsJson_AndThePreviewOnStderr()
+    {
+        var config = CliRunner.WriteSamples(dir, json => json);
+
+        var added = await CliRunner.RunWithEnvironmentAsync(AllowPrivate, "true", On(config, "feeds", "add", Url("/news/rss.xml"), "--json"));
+
+        Assert.Equal(0, added.ExitCode);
+        using var outcome = JsonDocument.Parse(added.Output);
+        Assert.Equal(config, outcome.RootElement.GetProperty("configuration").GetString());
+        Assert.Equal("semis-news", outcome.RootElement.GetProperty("added")[0].GetProperty("id").GetString());
+        Assert.Contains("Feed Semis News at", added.Errors, StringComparison.Ordinal);
     }
 
     [Fact]

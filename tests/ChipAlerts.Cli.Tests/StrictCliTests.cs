@@ -110,4 +110,21 @@ public sealed class StrictCliTests : IDisposable
         Assert.Equal(2, once.ExitCode);
         Assert.Contains("subscribers[0].channels[1].urlSetting: the setting 'Hooks:NotSetHere' is not set", once.Errors, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Logs_AsJsonLines_BySetting_OnStderr()
+    {
+        using var process = CliRunner.Start(new Dictionary<string, string> { ["ChipAlerts__LogFormat"] = "json" }, CliRunner.OnSamples(dir, "once"));
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        var events = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList(); // every line is one JSON object
+        var storeIsNew = Assert.Single(events, e => e.GetProperty("Category").GetString() == "ChipAlerts.Core.Pipeline.AlertPipeline");
+        Assert.Equal("Warning", storeIsNew.GetProperty("LogLevel").GetString());
+        Assert.NotEqual(0, storeIsNew.GetProperty("EventId").GetInt32());
+        Assert.Contains("holds no state", storeIsNew.GetProperty("Message").GetString(), StringComparison.Ordinal);
+    }
 }

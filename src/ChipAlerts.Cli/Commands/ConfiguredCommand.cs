@@ -29,6 +29,22 @@ public abstract class ConfiguredCommand<TSettings>(CliConsoles consoles) : Async
     }
 
     protected abstract Task<int> RunAsync(IServiceProvider services, LoadedConfig config, TSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>What a command did, as one line of text or (with --json) as <paramref name="json"/>; returns <paramref name="code"/>.</summary>
+    protected int Report(TSettings settings, int code, string text, object json)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Json)
+        {
+            CliJson.Write(Console, json);
+        }
+        else
+        {
+            Console.WriteLine(text);
+        }
+
+        return code;
+    }
 }
 
 /// <summary>A configured command with only the common options.</summary>

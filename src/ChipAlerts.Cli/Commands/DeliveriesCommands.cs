@@ -141,12 +141,19 @@ public sealed class DeliveriesReplayCommand(CliConsoles consoles) : ConfiguredCo
         }
 
         int Count(params AlertState[] states) => after.Count(r => states.Contains(r.State));
+        var code = after.All(r => r.State == AlertState.Delivered) ? ExitCodes.Ok : ExitCodes.Failed;
+        if (settings.Json)
+        {
+            CliJson.Write(Console, after.Select(r => new { r.AlertId, State = r.State.ToString().ToLowerInvariant(), r.Attempts, NextAttemptAt = r.IsActive ? r.DueAt : (DateTimeOffset?)null, r.LastError }));
+            return code;
+        }
+
         Console.MarkupLineInterpolated($"Replayed {replayed.Count} alert(s): {Count(AlertState.Delivered)} delivered, {Count(AlertState.Pending, AlertState.Claimed)} pending, {Count(AlertState.Failed, AlertState.Dead)} failed.");
         foreach (var waiting in after.Where(r => r.IsActive))
         {
             Console.MarkupLineInterpolated($"  {waiting.AlertId} pending: next attempt {waiting.DueAt:u}{(waiting.Attempts > 0 ? $" ({waiting.LastError})" : " (not tried yet: behind an older alert of its destination)")}.");
         }
 
-        return after.All(r => r.State == AlertState.Delivered) ? ExitCodes.Ok : ExitCodes.Failed;
+        return code;
     }
 }

@@ -115,8 +115,12 @@ public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand
 {
     protected override bool SendsNothing => true;
 
+    /// <summary>Where the preview goes: stdout, or stderr when stdout is the --json result.</summary>
+    private IAnsiConsole Show { get; set; } = consoles.Out;
+
     protected override Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsImportSettings settings, CancellationToken cancellationToken)
     {
+        Show = settings.Json ? Errors : Console;
         if (!FeedIds.MayEdit(services, Errors, settings.DryRun))
         {
             return Task.FromResult(ExitCodes.Usage);
@@ -160,8 +164,8 @@ public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand
             table.AddRow(Markup.Escape(feed.Title), Markup.Escape(feed.XmlUrl), outcome);
         }
 
-        Console.Write(table);
-        return Task.FromResult(FeedIds.Save(Console, Errors, services, added, settings.DryRun, $"{listed.Count} feeds in {settings.File}"));
+        Show.Write(table);
+        return Task.FromResult(FeedIds.Save(Console, Errors, services, added, settings.DryRun, $"{listed.Count} feeds in {settings.File}", settings.Json));
     }
 }
 
@@ -194,8 +198,12 @@ public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<Fe
 {
     protected override bool SendsNothing => true;
 
+    /// <summary>Where the preview goes: stdout, or stderr when stdout is the --json result.</summary>
+    private IAnsiConsole Show { get; set; } = consoles.Out;
+
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, FeedsAddSettings settings, CancellationToken cancellationToken)
     {
+        Show = settings.Json ? Errors : Console;
         if (!FeedIds.MayEdit(services, Errors, settings.DryRun))
         {
             return ExitCodes.Usage;
@@ -216,22 +224,21 @@ public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<Fe
                 return ExitCodes.Failed;
             }
 
-            Console.MarkupLineInterpolated($"Feed [bold]{parsed.Title}[/] at {feedUrl}: {parsed.Items.Count} items.");
+            Show.MarkupLineInterpolated($"Feed [bold]{parsed.Title}[/] at {feedUrl}: {parsed.Items.Count} items.");
             foreach (var item in parsed.Items.Take(3))
             {
-                Console.MarkupLineInterpolated($"  • {item.Title}");
+                Show.MarkupLineInterpolated($"  • {item.Title}");
             }
 
             if (config.Config.Feeds.Any(f => string.Equals(config.ResolveFeedUrl(f).AbsoluteUri, feedUrl.AbsoluteUri, StringComparison.OrdinalIgnoreCase)))
             {
-                Console.MarkupLine("It is already configured; nothing to add.");
-                return ExitCodes.Ok;
+                return FeedIds.Save(Console, Errors, services, [], settings.DryRun, $"{feedUrl}: it is already configured", settings.Json);
             }
 
             var ids = config.Config.Feeds.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             var name = parsed.Title.Length > 0 ? parsed.Title : feedUrl.Host;
             var entry = new FeedConfig { Id = settings.Id ?? FeedIds.New(name, feedUrl, ids), Name = name, Url = feedUrl.AbsoluteUri };
-            return FeedIds.Save(Console, Errors, services, [entry], settings.DryRun, feedUrl.AbsoluteUri);
+            return FeedIds.Save(Console, Errors, services, [entry], settings.DryRun, feedUrl.AbsoluteUri, settings.Json);
         }
         catch (FeedException e)
         {
@@ -256,10 +263,10 @@ public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<Fe
                 return (url, null);
             }
 
-            Console.MarkupLineInterpolated($"{url} is a web page; it announces {found.Count} feed(s):");
+            Show.MarkupLineInterpolated($"{url} is a web page; it announces {found.Count} feed(s):");
             for (var i = 0; i < found.Count; i++)
             {
-                Console.MarkupLineInterpolated($"  {i + 1}. {found[i].Title ?? "(untitled)"} ({found[i].Type}) {found[i].Url}");
+                Show.MarkupLineInterpolated($"  {i + 1}. {found[i].Title ?? "(untitled)"} ({found[i].Type}) {found[i].Url}");
             }
 
             if (pick < 1 || pick > found.Count)
@@ -331,20 +338,32 @@ internal static class FeedIds
         return false;
     }
 
-    public static int Save(IAnsiConsole console, IAnsiConsole errors, IServiceProvider services, IReadOnlyList<FeedConfig> feeds, bool dryRun, string source)
+    /// <summary>Adds the feeds to the configuration file (or, on a dry run, says it would); with <paramref name="json"/> the outcome is one JSON object on stdout.</summary>
+    public static int Save(IAnsiConsole console, IAnsiConsole errors, IServiceProvider services, IReadOnlyList<FeedConfig> feeds, bool dryRun, string source, bool json)
     {
         var path = services.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.ConfigPath;
+        int Done(int code, string text, bool added)
+        {
+            if (json)
+            {
+                CliJson.Write(console, new { Configuration = path, DryRun = dryRun, Added = added ? feeds : [], WouldAdd = dryRun ? feeds : [] });
+            }
+            else
+            {
+                console.WriteLine(text);
+            }
+
+            return code;
+        }
 
         if (feeds.Count == 0)
         {
-            console.MarkupLineInterpolated($"Nothing to add from {source}.");
-            return ExitCodes.Ok;
+            return Done(ExitCodes.Ok, $"Nothing to add from {source}.", added: false);
         }
 
         if (dryRun)
         {
-            console.MarkupLineInterpolated($"Dry run: {feeds.Count} feed(s) would be added to {path}.");
-            return ExitCodes.Ok;
+            return Done(ExitCodes.Ok, $"Dry run: {feeds.Count} feed(s) would be added to {path}.", added: false);
         }
 
         try
@@ -362,7 +381,6 @@ internal static class FeedIds
             return ExitCodes.Failed;
         }
 
-        console.MarkupLineInterpolated($"Added {string.Join(", ", feeds.Select(f => f.Id))} to {path}.");
-        return ExitCodes.Ok;
+        return Done(ExitCodes.Ok, $"Added {string.Join(", ", feeds.Select(f => f.Id))} to {path}.", added: true);
     }
 }

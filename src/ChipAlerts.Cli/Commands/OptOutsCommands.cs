@@ -66,11 +66,11 @@ public sealed class OptOutsAddCommand(CliConsoles consoles) : ConfiguredCommand<
                 Errors.MarkupLine("[red]Not a valid unsubscribe link[/] of this installation (incomplete, edited, or signed with another email.unsubscribeKeySetting key).");
                 return ExitCodes.Failed;
             case UnsubscribeOutcome.AlreadyUnsubscribed:
-                Console.MarkupLineInterpolated($"{optOut!.SubscriberId} · {optOut.Channel} had already opted out.");
-                return ExitCodes.Ok;
+                return Report(settings, ExitCodes.Ok, $"{optOut!.SubscriberId} · {optOut.Channel} had already opted out.",
+                    new { optOut.SubscriberId, Channel = optOut.Channel.ToString(), Result = "already-opted-out" });
             default:
-                Console.MarkupLineInterpolated($"Unsubscribed {optOut!.SubscriberId} · {optOut.Channel}: it gets no more alerts.");
-                return ExitCodes.Ok;
+                return Report(settings, ExitCodes.Ok, $"Unsubscribed {optOut!.SubscriberId} · {optOut.Channel}: it gets no more alerts.",
+                    new { optOut.SubscriberId, Channel = optOut.Channel.ToString(), Result = "unsubscribed" });
         }
     }
 }
@@ -97,8 +97,8 @@ public sealed class OptOutsRemoveCommand(CliConsoles consoles) : ConfiguredComma
         var channel = new ChannelAddress(settings.Channel[..colon], settings.Channel[(colon + 1)..]);
         if (await services.GetRequiredService<IOptOutStore>().RemoveOptOutAsync(settings.SubscriberId, channel, cancellationToken))
         {
-            Console.MarkupLineInterpolated($"{settings.SubscriberId} · {channel} gets alerts again (from the next new item on).");
-            return ExitCodes.Ok;
+            return Report(settings, ExitCodes.Ok, $"{settings.SubscriberId} · {channel} gets alerts again (from the next new item on).",
+                new { settings.SubscriberId, Channel = channel.ToString(), Result = "removed" });
         }
 
         Errors.MarkupLineInterpolated($"[red]{settings.SubscriberId} · {channel} has not opted out[/]; see chipalerts optouts list.");
