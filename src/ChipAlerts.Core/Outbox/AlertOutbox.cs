@@ -49,7 +49,7 @@ public sealed partial class AlertOutbox(
     /// </summary>
     public async Task<DeliverySummary> DeliverDueAsync(CancellationToken stopping)
     {
-        var summary = await PassAsync(null, digests: true, digestsDueOnly: true, stopping);
+        var summary = await PassAsync(null, immediate: true, digests: true, digestsDueOnly: true, stopping);
         metrics.OutboxActive(await CountActiveAsync(CancellationToken.None));
         return summary;
     }
@@ -61,11 +61,11 @@ public sealed partial class AlertOutbox(
     /// </summary>
     public async Task<DeliverySummary> DeliverLaneOfAsync(string alertId, CancellationToken stopping) =>
         await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record
-            ? await PassAsync(record.Lane, digests: false, digestsDueOnly: true, stopping)
+            ? await PassAsync(record.Lane, immediate: true, digests: false, digestsDueOnly: true, stopping)
             : DeliverySummary.None;
 
     /// <summary>Every digest subscriber's held alerts now, whatever their schedule (`chipalerts digest`).</summary>
-    public Task<DeliverySummary> SendAllDigestsAsync(CancellationToken stopping) => PassAsync(null, digests: true, digestsDueOnly: false, stopping, immediate: false);
+    public Task<DeliverySummary> SendAllDigestsAsync(CancellationToken stopping) => PassAsync(null, immediate: false, digests: true, digestsDueOnly: false, stopping);
 
     /// <summary>Makes a failed or dead alert pending again, due now with its attempts reset; false when it is neither.</summary>
     public async Task<bool> ReplayAsync(string alertId, CancellationToken cancellationToken) =>
@@ -95,7 +95,7 @@ public sealed partial class AlertOutbox(
         ? router.ClockOf(alert.SubscriberId)?.NextDigestAfter(alert.CreatedAt) ?? alert.CreatedAt
         : alert.NotBefore ?? alert.CreatedAt;
 
-    private async Task<DeliverySummary> PassAsync(string? lane, bool digests, bool digestsDueOnly, CancellationToken stopping, bool immediate = true)
+    private async Task<DeliverySummary> PassAsync(string? lane, bool immediate, bool digests, bool digestsDueOnly, CancellationToken stopping)
     {
         var lanes = new Dictionary<string, List<ActiveAlert>>(StringComparer.Ordinal);
         await foreach (var active in store.ActiveAsync(lane, stopping))

@@ -275,7 +275,7 @@ public sealed partial class AlertPipeline(
     {
         var traceParent = System.Diagnostics.Activity.Current?.Id;
         var stored = await outbox.AddAsync([.. alerts.Select(a => a with { TraceParent = traceParent })], cancellationToken);
-        var channels = alerts.ToDictionary(a => a.AlertId, a => a.Channel, StringComparer.Ordinal);
+        var channels = alerts.DistinctBy(a => a.AlertId).ToDictionary(a => a.AlertId, a => a.Channel, StringComparer.Ordinal);
         foreach (var id in stored)
         {
             metrics.AlertCreated(channels[id]);
