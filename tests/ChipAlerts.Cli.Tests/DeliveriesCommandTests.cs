@@ -23,8 +23,8 @@ public sealed class DeliveriesCommandTests : IAsyncLifetime
     private string[] On(string config, params string[] args) =>
         [.. args, "--config", config, "--data", dir.File("data/chipalerts.db"), "--outbox", dir.File("outbox")];
 
-    [Fact]
-    public async Task ServerDownUntilAttemptsRunOut_AlertsAreDead_ListedAndReplayedOnce()
+    /// <summary>The samples' 40 alerts, each dead after one refused attempt (the relay keeps refusing); returns the configuration.</summary>
+    private async Task<string> DeadLetterEveryAlertAsync()
     {
         var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
         smtp.Reply = () => (SmtpReplyCode)451;
@@ -36,6 +36,13 @@ public sealed class DeliveriesCommandTests : IAsyncLifetime
             ["ChipAlerts__Delivery__BreakerFailures"] = "1000",
         };
         await CliRunner.RunWithEnvironmentAsync(oneAttempt, On(config, "once"));
+        return config;
+    }
+
+    [Fact]
+    public async Task ServerDownUntilAttemptsRunOut_AlertsAreDead_ListedAndReplayedOnce()
+    {
+        var config = await DeadLetterEveryAlertAsync();
 
         var table = await CliRunner.RunAsync(On(config, "deliveries"));
         var dead = await CliRunner.RunAsync(On(config, "deliveries", "list", "--status", "dead", "--json"));
@@ -59,15 +66,7 @@ public sealed class DeliveriesCommandTests : IAsyncLifetime
     [Fact]
     public async Task Replay_WhileTheRelayStillRefuses_ReportsTheAlertsAsPending_AndWhy()
     {
-        var config = CliRunner.SamplesWithSmtp(dir, smtp.Port);
-        smtp.Reply = () => (SmtpReplyCode)451;
-        var oneAttempt = new Dictionary<string, string>
-        {
-            ["ChipAlerts__Delivery__MaxAttempts"] = "1",
-            ["ChipAlerts__Delivery__QuickRetries"] = "0",
-            ["ChipAlerts__Delivery__BreakerFailures"] = "1000",
-        };
-        await CliRunner.RunWithEnvironmentAsync(oneAttempt, On(config, "once"));
+        var config = await DeadLetterEveryAlertAsync();
 
         var replay = await CliRunner.RunAsync(On(config, "deliveries", "replay", "--all-dead"));
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ChipAlerts.Cli.Tests.Support;
 using ChipAlerts.Core.Tests.Support;
@@ -20,13 +19,7 @@ public sealed class InitCommandTests : IDisposable
         var init = await CliRunner.RunAsync("init", folder);
         var again = await CliRunner.RunAsync("init", folder);
         // The real program, in the folder: local.settings.json there points every path at the folder.
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "chipalerts.dll"), "once", "--json"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var once = Process.Start(start)!;
+        using var once = CliRunner.StartIn(folder, new Dictionary<string, string>(), "once", "--json");
         var output = await once.StandardOutput.ReadToEndAsync();
         await once.WaitForExitAsync();
 
@@ -49,13 +42,7 @@ public sealed class InitCommandTests : IDisposable
         var sample = await File.ReadAllTextAsync(Path.Combine(TestPaths.Samples, "chipalerts.json"));
 
         // From the repository root, where the default configuration is the bundled sample.
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = TestPaths.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "chipalerts.dll"), "feeds", command, argument, "--data", dir.File("chipalerts.db"), "--outbox", dir.File("outbox")])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = CliRunner.StartIn(TestPaths.RepoRoot, new Dictionary<string, string>(), "feeds", command, argument, "--data", dir.File("chipalerts.db"), "--outbox", dir.File("outbox"));
         var errors = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
 

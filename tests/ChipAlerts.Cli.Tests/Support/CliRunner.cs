@@ -85,10 +85,14 @@ public static class CliRunner
         StringComparison.Ordinal));
 
     /// <summary>Starts the built `chipalerts` as a real child process.</summary>
-    public static Process Start(IDictionary<string, string> environment, params string[] args)
+    public static Process Start(IDictionary<string, string> environment, params string[] args) => StartIn(null, environment, args);
+
+    /// <summary>Starts the built `chipalerts` as a real child process in <paramref name="workingDirectory"/>, where it reads local.settings.json.</summary>
+    public static Process StartIn(string? workingDirectory, IDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
