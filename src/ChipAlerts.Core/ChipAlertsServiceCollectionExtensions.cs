@@ -27,7 +27,9 @@ public static class ChipAlertsServiceCollectionExtensions
     public static IServiceCollection AddChipAlerts(this IServiceCollection services, IConfiguration settings)
     {
         services.AddOptions<ChipAlertsOptions>().Bind(settings.GetSection(ChipAlertsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<FetchOptions>().Bind(settings.GetSection(FetchOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FetchOptions>().Bind(settings.GetSection(FetchOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => Backfill.TryParse(o.Backfill, out _), $"{FetchOptions.Section}:{nameof(FetchOptions.Backfill)} must be \"all\" or a duration such as \"1.00:00:00\" (a day).")
+            .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(settings.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(settings);

@@ -129,6 +129,7 @@ public sealed class FeedsCommandTests : IDisposable
         Assert.Contains("• Rapidus ships", dry.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("semis-news", unchanged, StringComparison.Ordinal);
         Assert.Contains("Added semis-news to", added.Output, StringComparison.Ordinal);
+        Assert.Contains("For each, its first poll records what it finds and alerts only on items published in the 1 day before it.", added.Output, StringComparison.Ordinal);
         Assert.Contains($"{{ \"id\": \"semis-news\", \"name\": \"Semis News\", \"url\": \"{Url("/news/rss.xml")}\" }}", await File.ReadAllTextAsync(config), StringComparison.Ordinal);
         Assert.Contains("Nothing to add from http://127.0.0.1:", twice.Output, StringComparison.Ordinal);
         Assert.Contains(": it is already configured.", twice.Output, StringComparison.Ordinal);

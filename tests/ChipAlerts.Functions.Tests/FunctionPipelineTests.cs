@@ -65,6 +65,7 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
             ["ChipAlerts:ConfigPath"] = dir.File("chipalerts.json"),
             ["ChipAlerts:OutboxPath"] = dir.File("outbox"),
             ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true", // the feed server is on 127.0.0.1
+            ["ChipAlerts:Fetch:Backfill"] = "all", // the test feed's items are undated
             ["ChipAlerts:UnsubscribeKey"] = "functions-test-key-0123456789abcdef",
             // The queue's own retries only: one send per dequeue, no breaker deferring them.
             ["ChipAlerts:Delivery:QuickRetries"] = "0",

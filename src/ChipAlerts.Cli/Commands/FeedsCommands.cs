@@ -342,15 +342,18 @@ internal static class FeedIds
     public static int Save(IAnsiConsole console, IAnsiConsole errors, IServiceProvider services, IReadOnlyList<FeedConfig> feeds, bool dryRun, string source, bool json)
     {
         var path = services.GetRequiredService<IOptions<ChipAlertsOptions>>().Value.ConfigPath;
+        var defaultBackfill = services.GetRequiredService<IOptions<FetchOptions>>().Value.Backfill;
+        var firstPoll = string.Join("; ", feeds.Select(f => f.Backfill ?? defaultBackfill).Distinct(StringComparer.Ordinal)
+            .Select(b => Backfill.TryParse(b, out var window) ? Backfill.Describe(window) : b));
         int Done(int code, string text, bool added)
         {
             if (json)
             {
-                CliJson.Write(console, new { Configuration = path, DryRun = dryRun, Added = added ? feeds : [], WouldAdd = dryRun ? feeds : [] });
+                CliJson.Write(console, new { Configuration = path, DryRun = dryRun, Added = added ? feeds : [], WouldAdd = dryRun ? feeds : [], FirstPoll = feeds.Count > 0 ? firstPoll : null });
             }
             else
             {
-                console.WriteLine(text);
+                console.WriteLine(feeds.Count > 0 ? $"{text} For each, {firstPoll}." : text);
             }
 
             return code;

@@ -27,6 +27,11 @@ internal static class SummaryView
 
         table.AddRow("  failed", summary.FeedsFailed > 0 ? $"[red]{summary.FeedsFailed}[/]" : "0");
         table.AddRow("new items", $"{summary.NewItems}");
+        if (summary.BacklogItems > 0)
+        {
+            table.AddRow("  backlog, not alerted", $"{summary.BacklogItems}");
+        }
+
         foreach (var (list, count) in summary.MatchesPerList)
         {
             table.AddRow($"  matched {Markup.Escape(list)}", $"{count}");

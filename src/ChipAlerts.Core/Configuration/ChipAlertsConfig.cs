@@ -42,6 +42,12 @@ public sealed record FeedConfig
     /// <summary>How long a copy of an item under a new guid is recognised by its text; by default ChipAlerts:Fetch:FingerprintWindow (7 days).</summary>
     public TimeSpan? FingerprintWindow { get; init; }
 
+    /// <summary>
+    /// On the feed's first poll, the items published this long before it still alert ("1.00:00:00"); the older
+    /// ones are recorded as seen, silently. "all" alerts on the whole backlog. By default ChipAlerts:Fetch:Backfill.
+    /// </summary>
+    public string? Backfill { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 

@@ -96,7 +96,7 @@ public static partial class ConfigLoader
         {
             var feed = config.Feeds[i];
             var at = $"feeds[{i}]";
-            ReportUnknown(at, feed.Unknown, ["id", "name", "url", "interval", "fingerprintWindow"], errors);
+            ReportUnknown(at, feed.Unknown, ["id", "name", "url", "interval", "fingerprintWindow", "backfill"], errors);
             CheckId(at, feed.Id, feedIds, "feed", Error);
             if (string.IsNullOrWhiteSpace(feed.Url))
             {
@@ -114,6 +114,11 @@ public static partial class ConfigLoader
             if (feed.Interval is { } interval && interval <= TimeSpan.Zero)
             {
                 Error($"{at}.interval", "must be positive, e.g. \"00:15:00\"; leave it out to poll on every cycle.");
+            }
+
+            if (feed.Backfill is { } backfill && !Feeds.Backfill.TryParse(backfill, out _))
+            {
+                Error($"{at}.backfill", $"'{backfill}' is neither \"all\" nor a duration such as \"1.00:00:00\" (a day) or \"06:00:00\".");
             }
 
             if (feed.FingerprintWindow is { } window && window < TimeSpan.Zero)

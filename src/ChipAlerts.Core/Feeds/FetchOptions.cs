@@ -53,6 +53,13 @@ public sealed class FetchOptions
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>
+    /// On a feed's first successful poll (a new feed, an imported one, a store that lost its state), the items
+    /// published this long before it still alert; older ones are recorded as seen without alerting, so a new
+    /// feed never floods its readers with its archive. "all" alerts on everything. A feed's own backfill wins.
+    /// </summary>
+    public string Backfill { get; set; } = "1.00:00:00";
+
+    /// <summary>
     /// How long a poller holds a feed it is polling, so that other runners or instances on the same store
     /// leave it alone. Longer than a poll takes; if the poller dies, the feed is polled again after this.
     /// </summary>

@@ -81,6 +81,7 @@ public sealed partial class AlertPipeline(
             FeedsLeasedElsewhere = outcomes.Length - polled.Count,
             FeedsFailed = outcomes.Count(o => o.Failed),
             NewItems = outcomes.Sum(o => o.NewItems),
+            BacklogItems = outcomes.Sum(o => o.Backlog),
             MatchesPerList = config.Config.WatchLists.ToDictionary(
                 l => l.Name,
                 l => outcomes.Sum(o => o.MatchesPerList.GetValueOrDefault(l.Name))),
@@ -187,9 +188,18 @@ public sealed partial class AlertPipeline(
 
             var fresh = await ledger.FilterNewAsync(items, now, feed.FingerprintWindow ?? fetchOptions.Value.FingerprintWindow, cancellationToken);
 
+            // The backlog rule: a feed's first successful poll records its archive as seen and alerts only on
+            // what was published within the backfill window, so a new feed (or a lost store) never floods.
+            var window = BackfillOf(feed);
+            var alerting = state.LastSuccessAt is null ? [.. fresh.Where(i => Backfill.Alerts(i, window, now))] : fresh;
+            if (alerting.Count < fresh.Count)
+            {
+                LogBacklog(feed.Id, fresh.Count - alerting.Count, window?.ToString() ?? Backfill.All);
+            }
+
             var alerts = new List<Alert>(recovered);
             var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            foreach (var item in fresh)
+            foreach (var item in alerting)
             {
                 var matches = matcher.Match(item);
                 foreach (var match in matches)
@@ -226,6 +236,7 @@ public sealed partial class AlertPipeline(
             {
                 FeedId = feed.Id,
                 NewItems = fresh.Count,
+                Backlog = fresh.Count - alerting.Count,
                 MatchesPerList = matchesPerList,
                 NewAlertIds = stored,
                 Repairs = parsed.Repairs,
@@ -270,6 +281,10 @@ public sealed partial class AlertPipeline(
         }
     }
 
+    /// <summary>The feed's backfill window, else the default; null: all.</summary>
+    public TimeSpan? BackfillOf(FeedConfig feed) =>
+        Backfill.TryParse(feed.Backfill ?? fetchOptions.Value.Backfill, out var window) ? window : throw new InvalidOperationException("backfill passed validation but does not parse.");
+
     /// <summary>Stores the alerts in the outbox, each carrying this poll's trace context; counts those stored.</summary>
     private async Task<IReadOnlyList<string>> StoreAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
@@ -311,6 +326,9 @@ public sealed partial class AlertPipeline(
         };
         return updated with { NextPollAt = planner.NextPollAfterSuccess(feed, updated, now) };
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feed {FeedId}: first poll; {Count} item(s) published before the backfill window ({Backfill}) recorded as seen, without alerts.")]
+    private partial void LogBacklog(string feedId, int count, string backfill);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private partial void LogStoreEmpty(string message);

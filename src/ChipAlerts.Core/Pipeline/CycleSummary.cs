@@ -9,6 +9,10 @@ public sealed record FeedOutcome
     /// <summary>Not polled here: another runner or instance holds its lease, or polled it since the plan.</summary>
     public bool LeasedElsewhere { get; init; }
     public int NewItems { get; init; }
+
+    /// <summary>New items of a first poll recorded as seen without alerting: published before the backfill window.</summary>
+    public int Backlog { get; init; }
+
     public IReadOnlyDictionary<string, int> MatchesPerList { get; init; } = new Dictionary<string, int>();
     /// <summary>Alerts newly stored in the outbox (an alert derived again after a crash is not among them).</summary>
     public IReadOnlyList<string> NewAlertIds { get; init; } = [];
@@ -45,6 +49,9 @@ public sealed record CycleSummary
     public int FeedsLeasedElsewhere { get; init; }
     public required int FeedsFailed { get; init; }
     public required int NewItems { get; init; }
+
+    /// <summary>Of the new items, those of first polls recorded as seen without alerting (the backlog rule).</summary>
+    public int BacklogItems { get; init; }
     public required IReadOnlyDictionary<string, int> MatchesPerList { get; init; }
     public required int AlertsCreated { get; init; }
     public required int AlertsDelivered { get; init; }

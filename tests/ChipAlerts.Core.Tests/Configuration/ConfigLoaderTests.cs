@@ -60,7 +60,7 @@ public sealed class ConfigLoaderTests : IDisposable
             "pollSchedule: 'every 5 minutes' is not an NCRONTAB expression; use six fields with seconds first, e.g. \"0 */15 * * * *\" for every 15 minutes.",
             "feeds[0].id: 'Wire Feed' may hold only lower-case letters, digits and '-', e.g. \"wire-feed\".",
             "feeds[0].url: missing: give an http(s) URL or a path to a local feed file.",
-            "feeds[1].intervall: unknown field; known fields here: id, name, url, interval, fingerprintWindow.",
+            "feeds[1].intervall: unknown field; known fields here: id, name, url, interval, fingerprintWindow, backfill.",
             $"feeds[1].url: the file '{dir.File("missing.xml")}' does not exist; paths are relative to the configuration file.",
             "watchLists[0].query: watch-list 'AI', character 8 (at «\"generative AI»): unbalanced quote: the phrase that starts here is never closed; add a closing \".",
             "watchLists[1].name: 'ai' is used by another watch-list; names must be unique (ignoring case).",

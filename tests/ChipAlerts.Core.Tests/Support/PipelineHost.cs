@@ -40,6 +40,7 @@ public sealed class PipelineHost : IDisposable
         ["ChipAlerts:Delivery:WebhookTimeout"] = "00:00:02",
         ["ChipAlerts:Delivery:QuickRetryDelay"] = "00:00:00.001", // quick retries still happen, without the wait
         ["ChipAlerts:Delivery:RetryJitter"] = "0", // exact retry times; RetryDelay_Jitter covers jitter
+        ["ChipAlerts:Fetch:Backfill"] = "all", // test feeds are mostly undated or old; BacklogRuleTests cover the rule
     };
 
     // services: registrations before AddChipAlerts, such as another store (Azure Storage).

@@ -38,6 +38,8 @@ public sealed class ChatChannelTests : IAsyncLifetime
             ["Hooks:Teams"] = receiver.Url("/teams?sig=s").ToString(),
             ["Hooks:Discord"] = receiver.Url("/discord").ToString(),
             ["Hooks:Deleted"] = receiver.Url("/deleted").ToString(),
+            // Not about timeouts: a loaded machine (the whole suite building and running) must not turn a slow answer into a retry.
+            ["ChipAlerts:Delivery:WebhookTimeout"] = "00:00:30",
         });
     }
 
