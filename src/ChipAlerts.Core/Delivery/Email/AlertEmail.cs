@@ -13,8 +13,11 @@ namespace ChipAlerts.Core.Delivery.Email;
 /// </summary>
 public static class AlertEmail
 {
-    /// <summary>The email of one alert; <paramref name="unsubscribe"/> is the recipient's signed unsubscribe link, when an endpoint is configured.</summary>
-    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null)
+    /// <summary>
+    /// The email of one alert; <paramref name="unsubscribe"/> is the recipient's signed unsubscribe link, when
+    /// an endpoint is configured; times are in the reader's <paramref name="zone"/> (UTC when not given).
+    /// </summary>
+    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null, TimeZoneInfo? zone = null)
     {
         var message = new MimeMessage();
         message.From.Add(from);
@@ -26,7 +29,7 @@ public static class AlertEmail
         message.Headers.Add("X-ChipAlerts-Alert-Id", alert.AlertId);
         AddListHeaders(message, alert.SubscriberId, from, unsubscribe);
 
-        var body = new BodyBuilder { TextBody = Text(alert, unsubscribe), HtmlBody = Html(alert, unsubscribe) };
+        var body = new BodyBuilder { TextBody = Text(alert, unsubscribe, zone ?? TimeZoneInfo.Utc), HtmlBody = Html(alert, unsubscribe, zone ?? TimeZoneInfo.Utc) };
         message.Body = body.ToMessageBody();
         return message;
     }
@@ -98,7 +101,16 @@ public static class AlertEmail
     private static string HtmlUnsubscribe(Uri? unsubscribe) =>
         unsubscribe is null ? "" : $" <a href=\"{E(unsubscribe.AbsoluteUri)}\" style=\"color:#57606a\">Unsubscribe</a>";
 
-    private static string Text(Alert alert, Uri? unsubscribe)
+    /// <summary>"2023-05-26 09:00 Asia/Tokyo (UTC+09:00)": the reader's own time, with the zone named.</summary>
+    internal static string Time(DateTimeOffset instant, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        return zone == TimeZoneInfo.Utc || zone.Id is "UTC" or "Etc/UTC"
+            ? $"{local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
+            : $"{local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} {zone.Id} (UTC{(local.Offset < TimeSpan.Zero ? "-" : "+")}{local.Offset:hh\\:mm})";
+    }
+
+    private static string Text(Alert alert, Uri? unsubscribe, TimeZoneInfo zone)
     {
         var item = alert.Item;
         var text = new StringBuilder();
@@ -112,7 +124,7 @@ public static class AlertEmail
 
         if (item.Published is { } published)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Published {published:yyyy-MM-dd HH:mm} UTC");
+            text.AppendLine(CultureInfo.InvariantCulture, $"Published {Time(published, zone)}");
         }
 
         text.AppendLine();
@@ -138,7 +150,7 @@ public static class AlertEmail
         return text.ToString();
     }
 
-    private static string Html(Alert alert, Uri? unsubscribe)
+    private static string Html(Alert alert, Uri? unsubscribe, TimeZoneInfo zone)
     {
         var item = alert.Item;
         var html = new StringBuilder();
@@ -150,7 +162,7 @@ public static class AlertEmail
             : $"<h2 style=\"margin:0 0 8px;font-size:20px\"><a href=\"{E(item.Link)}\" style=\"color:#0969da;text-decoration:none\">{title}</a></h2>");
         if (item.Published is { } published)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p style=\"margin:0 0 12px;color:#57606a;font-size:13px\">Published {published:yyyy-MM-dd HH:mm} UTC</p>");
+            html.Append(CultureInfo.InvariantCulture, $"<p style=\"margin:0 0 12px;color:#57606a;font-size:13px\">Published {E(Time(published, zone))}</p>");
         }
 
         html.Append("<div style=\"border-left:3px solid #d0d7de;padding:4px 12px;margin:12px 0\"><p style=\"margin:0 0 6px;font-weight:600\">Why you got this</p><ul style=\"margin:0;padding-left:18px\">");

@@ -15,7 +15,7 @@ namespace ChipAlerts.Core.Delivery.Email;
 /// Sends alert emails by SMTP (MailKit) when <c>email.smtp</c> is configured; otherwise writes them as
 /// .eml files into the pickup folder &lt;outbox&gt;/mail, named by AlertId so a resend replaces, not adds.
 /// </summary>
-public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, Unsubscribes unsubscribes, TimeProvider time) : IAlertChannel, IDisposable
+public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, Unsubscribes unsubscribes, Routing.AlertRouter router, TimeProvider time) : IAlertChannel, IDisposable
 {
     /// <summary>How long an idle connection is kept for the next send; servers close idle ones after minutes.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(30);
@@ -35,7 +35,7 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         config.Config.Email?.Smtp is { } smtp ? $"smtp://{smtp.Host}:{smtp.Port}" : "pickup folder";
 
     public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
-        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel)), alert.AlertId, cancellationToken);
+        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel), router.ClockOf(alert.SubscriberId)?.Zone), alert.AlertId, cancellationToken);
 
     public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
@@ -63,7 +63,10 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         Directory.CreateDirectory(PickupFolder);
         var path = Path.Combine(PickupFolder, name + ".eml");
         var temporary = path + ".tmp";
-        // Written whole, then renamed: a reader of the folder never sees half a message.
+        // As a relay would get it: every part 7-bit with its Content-Transfer-Encoding (quoted-printable or
+        // base64), so any mail client opens the file. Written whole, then renamed: a reader of the folder
+        // never sees half a message.
+        message.Prepare(EncodingConstraint.SevenBit);
         await message.WriteToAsync(temporary, cancellationToken);
         File.Move(temporary, path, overwrite: true);
         return DeliveryResult.Delivered;
