@@ -56,9 +56,7 @@ public sealed class OptOutsAddCommand(CliConsoles consoles) : ConfiguredCommand<
 {
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, OptOutsAddSettings settings, CancellationToken cancellationToken)
     {
-        var token = Uri.TryCreate(settings.Link, UriKind.Absolute, out var url) && System.Web.HttpUtility.ParseQueryString(url.Query)["token"] is { } inLink
-            ? inLink
-            : settings.Link;
+        var token = Unsubscribes.TokenIn(settings.Link);
         var (outcome, optOut) = await services.GetRequiredService<Unsubscribes>().UnsubscribeAsync(token, cancellationToken);
         switch (outcome)
         {

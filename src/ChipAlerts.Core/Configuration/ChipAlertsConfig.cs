@@ -177,6 +177,13 @@ public sealed record EmailConfig
     /// </summary>
     public string? UnsubscribeUrl { get; init; }
 
+    /// <summary>
+    /// An address that takes unsubscribe requests by email, for mail clients that only offer the mailto: form of
+    /// List-Unsubscribe (RFC 2369). Each request's subject carries the signed token, which `chipalerts optouts add`
+    /// takes as it is (or the whole mailto: link).
+    /// </summary>
+    public string? UnsubscribeMailbox { get; init; }
+
     /// <summary>Name of the setting holding the unsubscribe signing key (at least 32 characters, kept secret).</summary>
     public string UnsubscribeKeySetting { get; init; } = "ChipAlerts:UnsubscribeKey";
 

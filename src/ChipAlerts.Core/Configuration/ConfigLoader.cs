@@ -336,23 +336,28 @@ public static partial class ConfigLoader
             return;
         }
 
-        ReportUnknown("email", email.Unknown, ["from", "smtp", "unsubscribeUrl", "unsubscribeKeySetting"], errors);
+        ReportUnknown("email", email.Unknown, ["from", "smtp", "unsubscribeUrl", "unsubscribeMailbox", "unsubscribeKeySetting"], errors);
         if (!MailboxAddress.TryParse(email.From, out var from) || !from.Address.Contains('@', StringComparison.Ordinal))
         {
             errors.Add(new("email.from", $"'{email.From}' is not a sender address; write it as \"ChipAlerts <alerts@example.com>\"."));
         }
 
-        if (email.UnsubscribeUrl is { } unsubscribe)
+        if (email.UnsubscribeUrl is { } unsubscribe
+            && (!Uri.TryCreate(unsubscribe, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
         {
-            if (!Uri.TryCreate(unsubscribe, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps && !(url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))
-            {
-                errors.Add(new("email.unsubscribeUrl", $"'{unsubscribe}' is not an https URL; give the public address of the unsubscribe endpoint, e.g. \"https://chipalerts.example.com/api/unsubscribe\" (http only for localhost)."));
-            }
+            errors.Add(new("email.unsubscribeUrl", $"'{unsubscribe}' is not an https URL; give the public address of the unsubscribe endpoint, e.g. \"https://chipalerts.example.com/api/unsubscribe\" (http only for localhost)."));
+        }
 
-            if (settings[email.UnsubscribeKeySetting] is not { Length: >= 32 } && !(SecretsOptional(settings) && string.IsNullOrEmpty(settings[email.UnsubscribeKeySetting])))
-            {
-                errors.Add(new("email.unsubscribeKeySetting", $"the setting '{email.UnsubscribeKeySetting}' must hold a random key of at least 32 characters (for example the environment variable {EnvName(email.UnsubscribeKeySetting)}={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant()}); it signs the unsubscribe links."));
-            }
+        if (email.UnsubscribeMailbox is { } mailbox && (!MailboxAddress.TryParse(mailbox, out var box) || !box.Address.Contains('@', StringComparison.Ordinal) || box.Name is { Length: > 0 }))
+        {
+            errors.Add(new("email.unsubscribeMailbox", $"'{mailbox}' is not a bare address; give the mailbox that takes unsubscribe requests, e.g. \"unsubscribe@chipalerts.example.com\"."));
+        }
+
+        // Links and mailto: requests both carry a signed token: either needs the key.
+        if ((email.UnsubscribeUrl is not null || email.UnsubscribeMailbox is not null)
+            && settings[email.UnsubscribeKeySetting] is not { Length: >= 32 } && !(SecretsOptional(settings) && string.IsNullOrEmpty(settings[email.UnsubscribeKeySetting])))
+        {
+            errors.Add(new("email.unsubscribeKeySetting", $"the setting '{email.UnsubscribeKeySetting}' must hold a random key of at least 32 characters (for example the environment variable {EnvName(email.UnsubscribeKeySetting)}={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)).ToLowerInvariant()}); it signs the unsubscribe links."));
         }
 
         if (email.Smtp is not { } smtp)

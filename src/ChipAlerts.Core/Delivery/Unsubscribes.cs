@@ -37,6 +37,26 @@ public sealed partial class Unsubscribes(LoadedConfig config, IConfiguration set
         return new Uri($"{baseUrl}{separator}token={Token(key, subscriberId, channel)}");
     }
 
+    /// <summary>The mailto: form for <paramref name="subscriberId"/>'s <paramref name="channel"/> (RFC 2369): the subject carries the token; null without an unsubscribe mailbox.</summary>
+    public Uri? MailtoFor(string subscriberId, ChannelAddress channel) =>
+        config.Config.Email is { UnsubscribeMailbox: { } mailbox } email && Key(email) is { } key
+            ? new Uri($"mailto:{mailbox}?subject={Uri.EscapeDataString($"unsubscribe {Token(key, subscriberId, channel)}")}")
+            : null;
+
+    /// <summary>The token in a link from an email: the https link's token parameter, or a mailto: link's subject; else the text itself.</summary>
+    public static string TokenIn(string link)
+    {
+        if (!Uri.TryCreate(link, UriKind.Absolute, out var url))
+        {
+            return link.Trim();
+        }
+
+        var query = System.Web.HttpUtility.ParseQueryString(url.Query);
+        return url.Scheme == Uri.UriSchemeMailto
+            ? (query["subject"] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? ""
+            : query["token"] ?? link.Trim();
+    }
+
     /// <summary>What the endpoint (or `chipalerts optouts add`) does with a token: records the opt-out.</summary>
     public async Task<(UnsubscribeOutcome Outcome, OptOut? OptOut)> UnsubscribeAsync(string token, CancellationToken cancellationToken)
     {

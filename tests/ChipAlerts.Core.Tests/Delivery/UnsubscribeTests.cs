@@ -32,11 +32,34 @@ public sealed class UnsubscribeTests : IAsyncLifetime
         dir.Dispose();
     }
 
-    private PipelineHost Host(string? unsubscribeUrl = Endpoint, params FeedConfig[] feeds)
+    private PipelineHost Host(string? unsubscribeUrl = Endpoint, params FeedConfig[] feeds) => Host(unsubscribeUrl, null, feeds);
+
+    private PipelineHost Host(string? unsubscribeUrl, string? mailbox, params FeedConfig[] feeds)
     {
         var config = Configs.With(feeds.Length > 0 ? feeds : [Configs.Feed("f", new Uri("https://example.com/feed"))], smtp.Port);
-        config = config with { Email = config.Email! with { UnsubscribeUrl = unsubscribeUrl } };
+        config = config with { Email = config.Email! with { UnsubscribeUrl = unsubscribeUrl, UnsubscribeMailbox = mailbox } };
         return PipelineHost.Create(dir, config, new Dictionary<string, string?> { ["ChipAlerts:UnsubscribeKey"] = Key }, time);
+    }
+
+    [Theory]
+    [InlineData(Endpoint)]
+    [InlineData(null)]
+    public async Task Email_WithAnUnsubscribeMailbox_OffersTheMailtoForm_WhoseTokenUnsubscribes(string? endpoint)
+    {
+        using var host = Host(endpoint, "unsubscribe@chipalerts.test");
+        await host.Outbox.AddAsync([Alerts.Email(createdAt: time.GetUtcNow())], default);
+
+        await host.Outbox.DeliverDueAsync(default);
+
+        var message = Assert.Single(smtp.Messages);
+        var unsubscribes = host.Get<Unsubscribes>();
+        var mailto = unsubscribes.MailtoFor("desk", new ChannelAddress("email", "desk@example.com"))!;
+        Assert.StartsWith("mailto:unsubscribe@chipalerts.test?subject=unsubscribe%20", mailto.AbsoluteUri, StringComparison.Ordinal);
+        var link = unsubscribes.LinkFor("desk", new ChannelAddress("email", "desk@example.com"));
+        Assert.Equal(link is null ? $"<{mailto.AbsoluteUri}>" : $"<{link.AbsoluteUri}>, <{mailto.AbsoluteUri}>", message.Headers[HeaderId.ListUnsubscribe]);
+        Assert.Equal(link is not null, message.Headers.Contains("List-Unsubscribe-Post")); // one-click needs the https link
+        var (outcome, optOut) = await unsubscribes.UnsubscribeAsync(Unsubscribes.TokenIn(mailto.AbsoluteUri), default);
+        Assert.Equal((UnsubscribeOutcome.Unsubscribed, "desk"), (outcome, optOut!.SubscriberId));
     }
 
     [Fact]

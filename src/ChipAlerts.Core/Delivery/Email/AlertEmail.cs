@@ -17,7 +17,7 @@ public static class AlertEmail
     /// The email of one alert; <paramref name="unsubscribe"/> is the recipient's signed unsubscribe link, when
     /// an endpoint is configured; times are in the reader's <paramref name="zone"/> (UTC when not given).
     /// </summary>
-    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null, TimeZoneInfo? zone = null)
+    public static MimeMessage Compose(Alert alert, MailboxAddress from, DateTimeOffset date, Uri? unsubscribe = null, TimeZoneInfo? zone = null, Uri? unsubscribeMailto = null)
     {
         var message = new MimeMessage();
         message.From.Add(from);
@@ -27,7 +27,7 @@ public static class AlertEmail
         // Stable across resends of the same alert, so a receiving system can drop a duplicate.
         message.MessageId = $"{alert.AlertId}@{Domain(from)}";
         message.Headers.Add("X-ChipAlerts-Alert-Id", alert.AlertId);
-        AddListHeaders(message, alert.SubscriberId, from, unsubscribe);
+        AddListHeaders(message, alert.SubscriberId, from, unsubscribe, unsubscribeMailto);
 
         var body = new BodyBuilder { TextBody = Text(alert, unsubscribe, zone ?? TimeZoneInfo.Utc), HtmlBody = Html(alert, unsubscribe, zone ?? TimeZoneInfo.Utc) };
         message.Body = body.ToMessageBody();
@@ -38,7 +38,7 @@ public static class AlertEmail
     /// One email for several alerts of one recipient, grouped by watch-list (an item under every list it
     /// matched), the lists in the order of <paramref name="listOrder"/> (the configuration's), whatever order the alerts came in.
     /// </summary>
-    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date, IReadOnlyList<string> listOrder, Uri? unsubscribe = null)
+    public static MimeMessage ComposeDigest(IReadOnlyList<Alert> alerts, string digestId, MailboxAddress from, DateTimeOffset date, IReadOnlyList<string> listOrder, Uri? unsubscribe = null, Uri? unsubscribeMailto = null)
     {
         var rank = listOrder.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i, StringComparer.OrdinalIgnoreCase);
         var groups = alerts
@@ -54,7 +54,7 @@ public static class AlertEmail
         message.Date = date;
         message.MessageId = $"{digestId}@{Domain(from)}";
         message.Headers.Add("X-ChipAlerts-Digest-Id", digestId);
-        AddListHeaders(message, alerts[0].SubscriberId, from, unsubscribe);
+        AddListHeaders(message, alerts[0].SubscriberId, from, unsubscribe, unsubscribeMailto);
 
         var text = new StringBuilder();
         var html = new StringBuilder("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.45;color:#1f2328;max-width:640px\">");
@@ -83,15 +83,21 @@ public static class AlertEmail
 
     /// <summary>
     /// List-Id names the stream (the subscriber's alerts) so clients can filter it; with a link,
-    /// List-Unsubscribe and List-Unsubscribe-Post make the client's own "Unsubscribe" one click (RFC 8058).
+    /// List-Unsubscribe and List-Unsubscribe-Post make the client's own "Unsubscribe" one click (RFC 8058);
+    /// with a mailbox, List-Unsubscribe also offers the mailto: form (RFC 2369) to clients that only know it.
     /// </summary>
-    private static void AddListHeaders(MimeMessage message, string subscriberId, MailboxAddress from, Uri? unsubscribe)
+    private static void AddListHeaders(MimeMessage message, string subscriberId, MailboxAddress from, Uri? unsubscribe, Uri? unsubscribeMailto)
     {
         var label = new string([.. subscriberId.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')]).Trim('-');
         message.Headers.Add("List-Id", $"ChipAlerts <{(label.Length > 0 ? label : "alerts")}.{Domain(from)}>");
+        var targets = new[] { unsubscribe, unsubscribeMailto }.OfType<Uri>().Select(u => $"<{u.AbsoluteUri}>").ToList();
+        if (targets.Count > 0)
+        {
+            message.Headers.Add("List-Unsubscribe", string.Join(", ", targets));
+        }
+
         if (unsubscribe is not null)
         {
-            message.Headers.Add("List-Unsubscribe", $"<{unsubscribe.AbsoluteUri}>");
             message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
         }
     }

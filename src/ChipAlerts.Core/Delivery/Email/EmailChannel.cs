@@ -35,14 +35,14 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         config.Config.Email?.Smtp is { } smtp ? $"smtp://{smtp.Host}:{smtp.Port}" : "pickup folder";
 
     public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
-        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel), router.ClockOf(alert.SubscriberId)?.Zone), alert.AlertId, cancellationToken);
+        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel), router.ClockOf(alert.SubscriberId)?.Zone, unsubscribes.MailtoFor(alert.SubscriberId, alert.Channel)), alert.AlertId, cancellationToken);
 
     public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
         var digestId = Alert.DigestIdOf(alerts);
         var unsubscribe = unsubscribes.LinkFor(alerts[0].SubscriberId, alerts[0].Channel);
         var listOrder = config.Config.WatchLists.Select(l => l.Name).ToList();
-        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), listOrder, unsubscribe), "digest-" + digestId, cancellationToken);
+        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), listOrder, unsubscribe, unsubscribes.MailtoFor(alerts[0].SubscriberId, alerts[0].Channel)), "digest-" + digestId, cancellationToken);
     }
 
     private async Task<DeliveryResult> SendAsync(Func<MailboxAddress, MimeMessage> compose, string name, CancellationToken cancellationToken)
