@@ -34,8 +34,25 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         }.ToString();
 
         using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode = WAL");
+        // The schema is made or brought up to date in one write transaction: two runners starting at once on a
+        // new file would otherwise both see a column missing and the second ALTER would fail.
+        Execute(connection, "BEGIN IMMEDIATE");
+        try
+        {
+            CreateOrUpgrade(connection);
+            Execute(connection, "COMMIT");
+        }
+        catch
+        {
+            Execute(connection, "ROLLBACK");
+            throw;
+        }
+    }
+
+    private static void CreateOrUpgrade(SqliteConnection connection)
+    {
         Execute(connection, """
-            PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS feeds (
                 feed_id TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,
                 last_polled_at INTEGER, next_poll_at INTEGER, last_success_at INTEGER,

@@ -12,6 +12,16 @@ public sealed class SqliteStoreTests : StoreContractTests<SqliteStore>, IDisposa
     public void Dispose() => dir.Dispose();
 
     [Fact]
+    public async Task Open_ByRunnersStartingAtOnceOnANewFile_MakesTheSchemaOnce()
+    {
+        var path = dir.File("new/chipalerts.db");
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => new SqliteStore(path))));
+
+        Assert.All(await Task.WhenAll(stores.Select(s => s.GetFeedStatesAsync(default))), Assert.Empty);
+    }
+
+    [Fact]
     public async Task Open_DatabaseFromBeforeClaims_GainsTheColumn()
     {
         var path = dir.File("old.db");
