@@ -81,6 +81,13 @@ public sealed class DeliveryOptions
         ["teams"] = 4,
     };
 
+    /// <summary>
+    /// From one poll of one feed, at most this many immediate alerts to one subscriber's channel; the newest
+    /// are sent and the rest become one message ("and 488 more items matched Rapidus"). Digests are not capped.
+    /// </summary>
+    [Range(1, 10000)]
+    public int MaxImmediatePerPoll { get; set; } = 20;
+
     /// <summary>Deadline of one webhook request.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(15);

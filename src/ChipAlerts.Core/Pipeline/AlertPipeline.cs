@@ -28,6 +28,7 @@ public sealed partial class AlertPipeline(
     AlertOutbox outbox,
     IOptOutStore optOuts,
     IOptions<FetchOptions> fetchOptions,
+    IOptions<Delivery.DeliveryOptions> deliveryOptions,
     ChipAlertsMetrics metrics,
     TimeProvider time,
     ILogger<AlertPipeline> logger)
@@ -216,6 +217,8 @@ public sealed partial class AlertPipeline(
                 var keys = stopped.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
                 alerts.RemoveAll(a => keys.Contains(OptOut.KeyOf(a.SubscriberId, a.Channel)));
             }
+
+            alerts = [.. AlertCap.Apply(alerts, deliveryOptions.Value.MaxImmediatePerPoll, now)];
 
             // Alerts are stored before the items are marked seen. If the process dies in between, the
             // next poll sees the items as new again and derives the same AlertIds, which the outbox
