@@ -14,6 +14,7 @@ using ChipAlerts.Functions.Tests.Support;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using SmtpServer.Protocol;
 
 namespace ChipAlerts.Functions.Tests;
@@ -45,12 +46,25 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         feeds = await TestServer.StartAsync();
         feeds.MapFeed("/feed", Feed);
         smtp = await SmtpSink.StartAsync();
+        queues = new QueueServiceClient(azurite.ConnectionString);
+        foreach (var name in (string[])[Queues.FeedsToPoll, Queues.Alerts, Queues.AlertsPoison])
+        {
+            await queues.GetQueueClient(name).CreateIfNotExistsAsync();
+            await queues.GetQueueClient(name).ClearMessagesAsync();
+        }
 
+        var samples = JsonSerializer.Deserialize<ChipAlertsConfig>(File.ReadAllText(Path.Combine(TestPaths.Samples, "chipalerts.json")), ConfigLoader.JsonOptions)!;
+        Configure(samples.Subscribers[0]);
+    }
+
+    /// <summary>The app's services as Program.cs registers them, over this test's own tables, for <paramref name="subscriber"/> and the sample lists.</summary>
+    private void Configure(SubscriberConfig subscriber, IDictionary<string, string?>? extraSettings = null, TimeProvider? time = null)
+    {
         var samples = JsonSerializer.Deserialize<ChipAlertsConfig>(File.ReadAllText(Path.Combine(TestPaths.Samples, "chipalerts.json")), ConfigLoader.JsonOptions)!;
         var config = samples with
         {
             Feeds = [new FeedConfig { Id = "wire", Url = feeds.Url("/feed").ToString() }],
-            Subscribers = [samples.Subscribers[0]],
+            Subscribers = [subscriber],
             Email = new EmailConfig
             {
                 From = "ChipAlerts <alerts@chipalerts.test>",
@@ -60,7 +74,7 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         };
         File.WriteAllText(dir.File("chipalerts.json"), JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
 
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["ChipAlerts:ConfigPath"] = dir.File("chipalerts.json"),
             ["ChipAlerts:OutboxPath"] = dir.File("outbox"),
@@ -70,19 +84,22 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
             // The queue's own retries only: one send per dequeue, no breaker deferring them.
             ["ChipAlerts:Delivery:QuickRetries"] = "0",
             ["ChipAlerts:Delivery:BreakerFailures"] = "1000",
-        }).Build();
+        };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
         // The same registrations as Program.cs, with tables of this test's own.
         var collection = new ServiceCollection().AddLogging();
-        collection.AddChipAlertsAzureStorage(azurite.ConnectionString, prefix);
-        collection.AddChipAlerts(settings);
-        services = collection.BuildServiceProvider();
-
-        queues = new QueueServiceClient(azurite.ConnectionString);
-        foreach (var name in (string[])[Queues.FeedsToPoll, Queues.Alerts, Queues.AlertsPoison])
+        if (time is not null)
         {
-            await queues.GetQueueClient(name).CreateIfNotExistsAsync();
-            await queues.GetQueueClient(name).ClearMessagesAsync();
+            collection.AddSingleton(time);
         }
+
+        collection.AddChipAlertsAzureStorage(azurite.ConnectionString, prefix);
+        collection.AddChipAlerts(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        services = collection.BuildServiceProvider();
     }
 
     public async Task DisposeAsync()
@@ -211,6 +228,39 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         Assert.DoesNotContain(feeds.Url("/feed").Authority, anonymous.BodyText, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, details.StatusCode);
         Assert.Contains(feeds.Url("/feed").ToString(), details.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SeverityRoutes_TheUrgentItemGoesToTeamsAndEmailInQuietHours_ThePassingMentionToTheDigest()
+    {
+        feeds.MapFeed("/feed", RoutingExample.Feed).MapText("/teams", "", "text/plain", 202);
+        var time = new FakeTimeProvider(RoutingExample.InQuietHours);
+        await services.DisposeAsync();
+        Configure(RoutingExample.Desk, new Dictionary<string, string?> { ["Hooks:Teams"] = feeds.Url("/teams").ToString() }, time);
+
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        var alertMessages = await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
+        foreach (var message in alertMessages)
+        {
+            await Function<DeliverAlert>().RunAsync(message, default);
+        }
+
+        Assert.Equal(3, alertMessages.Count); // Teams and email for the urgent item, the digest's for the other
+        var email = Assert.Single(smtp.Messages);
+        Assert.Equal("[ChipAlerts] Export controls: New export controls put chip makers on the Entity List", email.Subject);
+        Assert.Contains(RoutingExample.UrgentNoteInEmail, email.TextBody, StringComparison.Ordinal);
+        var card = RoutingExample.Texts(JsonDocument.Parse(feeds.Requests.Single(r => r.Path == "/teams").Body).RootElement);
+        Assert.Contains(card, t => t.Contains(RoutingExample.UrgentNoteInTeams, StringComparison.Ordinal));
+
+        // The delivery timer before and at 08:00 in Tokyo: the digest waits for its time, then goes.
+        await Function<DeliverDue>().RunAsync(new TimerInfo(), default);
+        Assert.Single(smtp.Messages);
+        time.SetUtcNow(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.FromHours(9)));
+        await Function<DeliverDue>().RunAsync(new TimerInfo(), default);
+
+        var digest = smtp.Messages.Last();
+        Assert.StartsWith("[ChipAlerts] Digest: 1 new items", digest.Subject, StringComparison.Ordinal);
+        Assert.Contains("route 'the rest' (every match)", digest.TextBody, StringComparison.Ordinal);
     }
 
     private static int MaxDequeueCountFromHostJson()

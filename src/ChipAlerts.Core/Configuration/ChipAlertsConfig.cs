@@ -121,8 +121,45 @@ public sealed record SubscriberConfig
     /// <summary>Immediate alerts made in this window are held until it ends (digests keep their own schedule).</summary>
     public QuietHoursConfig? QuietHours { get; init; }
 
+    /// <summary>
+    /// Severity routing: the first route whose conditions an item meets picks its channels and timing; an item
+    /// no route takes is not sent. Without routes every item goes to every channel, at once (or in the digest).
+    /// </summary>
+    public List<RouteConfig>? Routes { get; init; }
+
     [JsonIgnore]
     public bool IsDigest => Digest || DigestSchedule is not null;
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; init; }
+}
+
+/// <summary>
+/// One severity route: "score ≥ 6 on Export controls → Teams and email now, through quiet hours". Conditions
+/// left out always hold; a route with none takes everything the routes before it left.
+/// </summary>
+public sealed record RouteConfig
+{
+    public const string Now = "now";
+    public const string DigestTiming = "digest";
+
+    /// <summary>Named in each alert it chooses, so the reader knows why it came this way.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The route takes an item only if one of these lists matched it (with <see cref="MinScore"/>); by default any the subscriber follows.</summary>
+    public List<string>? WatchLists { get; init; }
+
+    /// <summary>The score a match needs for this route (title hits weigh 3, summary hits 1 by default).</summary>
+    public int? MinScore { get; init; }
+
+    /// <summary>The subscriber's channels this route uses, each by its name or its type ("teams", "email"); by default all.</summary>
+    public List<string>? Channels { get; init; }
+
+    /// <summary>"now" (default) or "digest" (the subscriber's digestSchedule, by default daily at 08:00).</summary>
+    public string Deliver { get; init; } = Now;
+
+    /// <summary>With "now": send even in the subscriber's quiet hours.</summary>
+    public bool ThroughQuietHours { get; init; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
@@ -148,6 +185,9 @@ public sealed record ChannelConfig
 
     /// <summary>"email", "webhook" (signed JSON), or a chat tool's incoming webhook: "slack", "teams", "discord".</summary>
     public string Type { get; init; } = "";
+
+    /// <summary>Optional: how a subscriber's routes refer to this channel when its type alone does not say which.</summary>
+    public string? Name { get; init; }
 
     /// <summary>email: the recipient address.</summary>
     public string? To { get; init; }

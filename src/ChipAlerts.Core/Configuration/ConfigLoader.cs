@@ -175,7 +175,7 @@ public static partial class ConfigLoader
         {
             var subscriber = config.Subscribers[i];
             var at = $"subscribers[{i}]";
-            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels", "digest", "digestSchedule", "timeZone", "quietHours"], errors);
+            ReportUnknown(at, subscriber.Unknown, ["id", "name", "watchLists", "channels", "digest", "digestSchedule", "timeZone", "quietHours", "routes"], errors);
             if (subscriber.DigestSchedule is { } digestSchedule && !TryParseCron(digestSchedule, out _))
             {
                 Error($"{at}.digestSchedule", $"'{digestSchedule}' is not a cron expression; write minute hour day month weekday, e.g. \"0 8 * * 1-5\" for weekdays at 08:00 in the subscriber's timeZone.");
@@ -221,6 +221,17 @@ public static partial class ConfigLoader
             {
                 needsEmail |= CheckChannel($"{at}.channels[{j}]", subscriber.Channels[j], settings, errors);
             }
+
+            var channelNames = new HashSet<string>(StringComparer.Ordinal);
+            for (var j = 0; j < subscriber.Channels.Count; j++)
+            {
+                if (subscriber.Channels[j].Name is { } name && !channelNames.Add(name))
+                {
+                    Error($"{at}.channels[{j}].name", $"'{name}' names another channel of this subscriber too; give each channel its own name.");
+                }
+            }
+
+            CheckRoutes(at, subscriber, errors);
         }
 
         if (config.Operator is { } ops)
@@ -268,9 +279,75 @@ public static partial class ConfigLoader
         return CronExpression.TryParse(expression, format, out cron);
     }
 
+    private static void CheckRoutes(string at, SubscriberConfig subscriber, List<ConfigError> errors)
+    {
+        if (subscriber.Routes is not { } routes)
+        {
+            return;
+        }
+
+        if (routes.Count == 0)
+        {
+            errors.Add(new($"{at}.routes", "empty: with no routes nothing is sent; leave the field out to send every alert to every channel, or add a route such as { \"name\": \"all\", \"deliver\": \"now\" }."));
+        }
+
+        if (subscriber.Digest)
+        {
+            errors.Add(new($"{at}.digest", "with routes, each route says whether it delivers \"now\" or in the \"digest\"; remove \"digest\": true (digestSchedule still sets when the digest goes)."));
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var j = 0; j < routes.Count; j++)
+        {
+            var route = routes[j];
+            var here = $"{at}.routes[{j}]";
+            ReportUnknown(here, route.Unknown, ["name", "watchLists", "minScore", "channels", "deliver", "throughQuietHours"], errors);
+            if (string.IsNullOrWhiteSpace(route.Name))
+            {
+                errors.Add(new($"{here}.name", "missing: name the route (\"urgent\", \"the rest\"); each alert it chooses says so."));
+            }
+            else if (!names.Add(route.Name))
+            {
+                errors.Add(new($"{here}.name", $"'{route.Name}' names another route of this subscriber too; give each route its own name."));
+            }
+
+            for (var k = 0; k < (route.WatchLists?.Count ?? 0); k++)
+            {
+                if (!subscriber.WatchLists.Contains(route.WatchLists![k], StringComparer.OrdinalIgnoreCase))
+                {
+                    errors.Add(new($"{here}.watchLists[{k}]", $"'{route.WatchLists[k]}' is not a list this subscriber follows; use one of: {string.Join(", ", subscriber.WatchLists)}."));
+                }
+            }
+
+            if (route.MinScore is < 1)
+            {
+                errors.Add(new($"{here}.minScore", $"{route.MinScore} is not a score: give 1 or more (a title hit adds 3, a summary hit 1, by default), or leave it out."));
+            }
+
+            for (var k = 0; k < (route.Channels?.Count ?? 0); k++)
+            {
+                var channel = route.Channels![k];
+                if (!subscriber.Channels.Any(c => c.Name == channel || c.Type == channel))
+                {
+                    var known = subscriber.Channels.Select(c => c.Name ?? c.Type).Distinct(StringComparer.Ordinal);
+                    errors.Add(new($"{here}.channels[{k}]", $"'{channel}' is neither the name nor the type of one of this subscriber's channels: {string.Join(", ", known)}."));
+                }
+            }
+
+            if (route.Deliver is not (RouteConfig.Now or RouteConfig.DigestTiming))
+            {
+                errors.Add(new($"{here}.deliver", $"'{route.Deliver}' is not a timing; write \"now\" or \"digest\" (on the subscriber's digestSchedule)."));
+            }
+            else if (route.ThroughQuietHours && route.Deliver == RouteConfig.DigestTiming)
+            {
+                errors.Add(new($"{here}.throughQuietHours", "a digest keeps its own schedule; throughQuietHours is for routes that deliver \"now\"."));
+            }
+        }
+    }
+
     private static bool CheckChannel(string at, ChannelConfig channel, IConfiguration settings, List<ConfigError> errors)
     {
-        ReportUnknown(at, channel.Unknown, ["type", "to", "urlSetting", "signingSecretSetting"], errors);
+        ReportUnknown(at, channel.Unknown, ["type", "name", "to", "urlSetting", "signingSecretSetting"], errors);
         switch (channel.Type)
         {
             case ChannelConfig.EmailType:

@@ -24,14 +24,33 @@ public sealed record Alert
     /// <summary>Not sent before this (the end of the subscriber's quiet hours); null: at once.</summary>
     public DateTimeOffset? NotBefore { get; init; }
 
+    /// <summary>The subscriber's route that chose this alert's channel and timing, and why; null without routes.</summary>
+    public AlertRoute? Route { get; init; }
+
     /// <summary>The trace context (W3C traceparent) of the poll that made this alert: its delivery's span links to it.</summary>
     public string? TraceParent { get; init; }
 
     public string WatchLists => string.Join(", ", Matches.Select(m => m.WatchList));
 
+    /// <summary>What every channel shows beside the matches: the route that chose this alert, and why.</summary>
+    public IEnumerable<string> Notes()
+    {
+        if (Route is { } route)
+        {
+            yield return $"Sent {route.Timing} by {route.Explain()}";
+        }
+    }
+
     /// <summary>The id of a digest of these alerts: the same alerts always give the same id (Message-ID, webhook-id).</summary>
     public static string DigestIdOf(IEnumerable<Alert> alerts) =>
         ItemKeys.Hash("digest\n" + string.Join('\n', alerts.Select(a => a.AlertId).Order(StringComparer.Ordinal)));
+}
+
+/// <summary>A route's choice: its name, and why it took the item ("Export controls scored 7, at least 6").</summary>
+public sealed record AlertRoute(string Name, string Reason, string Timing)
+{
+    /// <summary>"route 'urgent' (Export controls scored 7, at least 6)".</summary>
+    public string Explain() => $"route '{Name}' ({Reason})";
 }
 
 /// <summary>

@@ -56,5 +56,5 @@ public static class ChatText
 
     /// <summary>"Rapidus, Micron · Semiconductor Wire · 2026-05-26 09:00 UTC".</summary>
     public static string Context(Alert alert) =>
-        $"{alert.WatchLists} · {alert.FeedName}" + (alert.Item.Published is { } published ? $" · {published.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "");
+        string.Join(" · ", [$"{alert.WatchLists} · {alert.FeedName}" + (alert.Item.Published is { } published ? $" · {published.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : ""), .. alert.Notes()]);
 }

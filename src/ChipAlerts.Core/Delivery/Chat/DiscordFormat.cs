@@ -59,7 +59,7 @@ public sealed class DiscordFormat : IChatFormat
                 ["value"] = ChatText.Truncate(ChatText.Markdown(m.Explain()), 1024),
                 ["inline"] = true,
             })]),
-            ["footer"] = new JsonObject { ["text"] = ChatText.Truncate(alert.FeedName, 2048) },
+            ["footer"] = new JsonObject { ["text"] = ChatText.Truncate(string.Join(" · ", [alert.FeedName, .. alert.Notes()]), 2048) },
         };
         if (alert.Item.Link is { } link)
         {

@@ -19,7 +19,7 @@ public sealed class SlackFormat : IChatFormat
     public JsonObject Alert(Alert alert)
     {
         var blocks = new JsonArray { Section(alert, 500) };
-        blocks.Add(Context([.. alert.Matches.Select(m => $"*{ChatText.Slack(m.WatchList)}*: {ChatText.Slack(m.Explain())}"), ChatText.Slack(alert.FeedName)]));
+        blocks.Add(Context([.. alert.Matches.Select(m => $"*{ChatText.Slack(m.WatchList)}*: {ChatText.Slack(m.Explain())}"), ChatText.Slack(alert.FeedName), .. alert.Notes().Select(ChatText.Slack)]));
         return new JsonObject
         {
             ["text"] = ChatText.Truncate(ChatText.Slack($"[ChipAlerts] {alert.WatchLists}: {alert.Item.Title}"), 3000),

@@ -67,8 +67,14 @@ public static class AlertEmail
                 text.AppendLine(CultureInfo.InvariantCulture, $"- {alert.Item.Title}");
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {alert.FeedName}{(alert.Item.Link is null ? "" : " · " + alert.Item.Link)}");
                 text.AppendLine(CultureInfo.InvariantCulture, $"  matched {match.Explain()}");
+                var notes = alert.Notes().ToList();
+                foreach (var note in notes)
+                {
+                    text.AppendLine(CultureInfo.InvariantCulture, $"  {note}");
+                }
+
                 var title = alert.Item.Link is null ? E(alert.Item.Title) : $"<a href=\"{E(alert.Item.Link)}\" style=\"color:#0969da\">{E(alert.Item.Title)}</a>";
-                html.Append(CultureInfo.InvariantCulture, $"<li style=\"margin-bottom:8px\">{title}<br><span style=\"color:#57606a;font-size:13px\">{E(alert.FeedName)} · matched {E(match.Explain())}</span></li>");
+                html.Append(CultureInfo.InvariantCulture, $"<li style=\"margin-bottom:8px\">{title}<br><span style=\"color:#57606a;font-size:13px\">{E(alert.FeedName)} · matched {E(match.Explain())}{string.Concat(notes.Select(n => "<br>" + E(n)))}</span></li>");
             }
 
             text.AppendLine();
@@ -145,6 +151,11 @@ public static class AlertEmail
             }
         }
 
+        foreach (var note in alert.Notes())
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+        }
+
         if (item.Summary.Length > 0)
         {
             text.AppendLine();
@@ -182,6 +193,11 @@ public static class AlertEmail
             }
 
             html.Append("</li>");
+        }
+
+        foreach (var note in alert.Notes())
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<li>{E(note)}</li>");
         }
 
         html.Append("</ul></div>");

@@ -11,7 +11,8 @@ public sealed record WebhookPayload(
     string SubscriberId,
     DateTimeOffset CreatedAt,
     WebhookItem Item,
-    IReadOnlyList<WebhookMatch> Matches)
+    IReadOnlyList<WebhookMatch> Matches,
+    WebhookRoute? Route)
 {
     public const int CurrentVersion = 1;
 
@@ -22,8 +23,12 @@ public sealed record WebhookPayload(
         alert.SubscriberId,
         alert.CreatedAt,
         new WebhookItem(alert.Item.FeedId, alert.FeedName, alert.Item.Title, alert.Item.Summary, alert.Item.Link, alert.Item.Published),
-        [.. alert.Matches.Select(WebhookMatch.From)]);
+        [.. alert.Matches.Select(WebhookMatch.From)],
+        alert.Route is { } route ? new WebhookRoute(route.Name, route.Reason, route.Timing) : null);
 }
+
+/// <summary>The subscriber's route that chose this alert (null without routes): its name, why, and "now", "now, through quiet hours" or "in the digest".</summary>
+public sealed record WebhookRoute(string Name, string Reason, string Timing);
 
 /// <summary>The JSON body of a digest: several alerts of one subscriber; webhook-id is <see cref="DigestId"/>.</summary>
 public sealed record WebhookDigest(int Version, string Type, string DigestId, string SubscriberId, IReadOnlyList<WebhookPayload> Alerts);
