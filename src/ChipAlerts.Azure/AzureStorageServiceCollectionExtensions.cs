@@ -6,6 +6,7 @@ using ChipAlerts.Azure.State;
 using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.State;
+using ChipAlerts.Core.Stories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -66,6 +67,7 @@ public static class AzureStorageServiceCollectionExtensions
         services.AddSingleton<IItemLedger>(sp => sp.GetRequiredService<TableStore>());
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<TableStore>());
         services.AddSingleton<IOptOutStore>(sp => sp.GetRequiredService<TableStore>());
+        services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<TableStore>());
         return services;
     }
 }

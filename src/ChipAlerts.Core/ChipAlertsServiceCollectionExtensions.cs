@@ -10,6 +10,7 @@ using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Pipeline;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
+using ChipAlerts.Core.Stories;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,7 @@ public static class ChipAlertsServiceCollectionExtensions
             .Validate(o => Backfill.TryParse(o.Backfill, out _), $"{FetchOptions.Section}:{nameof(FetchOptions.Backfill)} must be \"all\" or a duration such as \"1.00:00:00\" (a day).")
             .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(settings.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StoryOptions>().Bind(settings.GetSection(StoryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);
@@ -41,6 +43,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<FeedPlanner>();
         services.AddSingleton<OperatorAlerts>();
         services.AddSingleton<FeedFetcher>();
+        services.AddSingleton<StoryIndex>();
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<DeliveryResilience>();
         services.AddSingleton<Unsubscribes>();
@@ -72,6 +75,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.TryAddSingleton<IItemLedger>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IOptOutStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IStoryStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

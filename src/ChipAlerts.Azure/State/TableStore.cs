@@ -9,6 +9,7 @@ using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
+using ChipAlerts.Core.Stories;
 
 namespace ChipAlerts.Azure.State;
 
@@ -26,8 +27,11 @@ namespace ChipAlerts.Azure.State;
 /// a row left behind by a crash is dropped when a pass reads the alert behind it.
 /// </para>
 /// </summary>
-public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore
+public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore
 {
+    private const string StoryPartition = "story";
+    private const string RecentPartition = "recent";
+
     private const string FeedPartition = "feed";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -36,6 +40,8 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
     private readonly TableClient alertTable;
     private readonly TableClient laneTable;
     private readonly TableClient optOutTable;
+    private readonly TableClient storyTable;
+    private readonly TableClient storyKeyTable;
 
     /// <param name="service">The storage account's table service.</param>
     /// <param name="prefix">Prepended to the table names (letters and digits), so several deployments or tests can share an account.</param>
@@ -46,7 +52,9 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
         alertTable = service.GetTableClient(prefix + "alerts");
         laneTable = service.GetTableClient(prefix + "alertlanes");
         optOutTable = service.GetTableClient(prefix + "optouts");
-        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, laneTable, optOutTable])
+        storyTable = service.GetTableClient(prefix + "stories");
+        storyKeyTable = service.GetTableClient(prefix + "storykeys");
+        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, laneTable, optOutTable, storyTable, storyKeyTable])
         {
             table.CreateIfNotExists();
         }
@@ -426,4 +434,95 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
     private static string OptOutRow(string subscriberId, ChannelAddress channel) => ItemKeys.Hash(OptOut.KeyOf(subscriberId, channel));
 
     private static string Partition(string key) => key[..Math.Min(2, key.Length)];
+
+    // Stories: a row per story (its JSON as UTF-8 bytes, conditional on the ETag read), and a key table whose
+    // partition is the key and whose rows sort newest first (inverted ticks), so a lookup reads the newest rows
+    // of the keys asked for and nothing else. Partition "recent" of the key table lists stories by when last seen.
+
+    public async Task<IReadOnlyList<Story>> FindStoriesAsync(IReadOnlyCollection<string> keys, DateTimeOffset since, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var bound = NewestFirst(since);
+        var rows = await Task.WhenAll(keys.Select(async key =>
+        {
+            var found = new List<(string Row, string StoryId)>();
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {KeyPartition(key)} and RowKey le {bound}");
+            await foreach (var e in storyKeyTable.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                found.Add((e.RowKey, e.RowKey[(e.RowKey.IndexOf('_', StringComparison.Ordinal) + 1)..]));
+                if (found.Count >= max)
+                {
+                    break;
+                }
+            }
+
+            return found;
+        }));
+        var ids = rows.SelectMany(r => r).OrderBy(r => r.Row, StringComparer.Ordinal).Select(r => r.StoryId).Distinct(StringComparer.Ordinal).Take(max);
+        var stories = await Task.WhenAll(ids.Select(id => GetStoryAsync(id, cancellationToken)));
+        return [.. stories.OfType<Story>().OrderByDescending(s => s.LastSeenAt)];
+    }
+
+    public async Task<string?> SaveStoryAsync(Story story, IReadOnlyCollection<string> newKeys, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(story);
+        ArgumentNullException.ThrowIfNull(newKeys);
+        // Keys first: a key without its story (a crash in between) finds nothing and is harmless; a story without its keys could not be found.
+        var row = $"{NewestFirst(at)}_{story.StoryId}";
+        await Task.WhenAll(newKeys.Select(key => storyKeyTable.UpsertEntityAsync(new TableEntity(KeyPartition(key), row), TableUpdateMode.Replace, cancellationToken)));
+        var entity = new TableEntity(StoryPartition, story.StoryId)
+        {
+            ["Payload"] = JsonSerializer.SerializeToUtf8Bytes(story, Json),
+            ["CreatedAt"] = story.CreatedAt,
+            ["LastSeenAt"] = story.LastSeenAt,
+        };
+        try
+        {
+            var response = story.Version is null
+                ? await storyTable.AddEntityAsync(entity, cancellationToken)
+                : await storyTable.UpdateEntityAsync(entity, new ETag(story.Version), TableUpdateMode.Replace, cancellationToken);
+            await storyKeyTable.UpsertEntityAsync(new TableEntity(RecentPartition, $"{NewestFirst(story.LastSeenAt)}_{story.StoryId}"), TableUpdateMode.Replace, cancellationToken);
+            return response.Headers.ETag?.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.Conflict or (int)HttpStatusCode.PreconditionFailed)
+        {
+            return null;
+        }
+    }
+
+    public async Task<Story?> GetStoryAsync(string storyId, CancellationToken cancellationToken)
+    {
+        var response = await storyTable.GetEntityIfExistsAsync<TableEntity>(StoryPartition, storyId, cancellationToken: cancellationToken);
+        return response.HasValue && response.Value is { } e
+            ? JsonSerializer.Deserialize<Story>(e.GetBinary("Payload"), Json)! with { Version = e.ETag.ToString() }
+            : null;
+    }
+
+    public async Task<IReadOnlyList<Story>> RecentStoriesAsync(int max, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var e in storyKeyTable.QueryAsync<TableEntity>(e => e.PartitionKey == RecentPartition, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            var id = e.RowKey[(e.RowKey.IndexOf('_', StringComparison.Ordinal) + 1)..];
+            if (!ids.Contains(id))
+            {
+                ids.Add(id);
+            }
+
+            if (ids.Count >= max)
+            {
+                break;
+            }
+        }
+
+        var stories = await Task.WhenAll(ids.Select(id => GetStoryAsync(id, cancellationToken)));
+        return [.. stories.OfType<Story>()];
+    }
+
+    /// <summary>Row keys that sort the newest first: the ticks left to the end of time, 19 digits.</summary>
+    private static string NewestFirst(DateTimeOffset instant) =>
+        (DateTimeOffset.MaxValue.UtcTicks - instant.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+
+    /// <summary>Story keys are hex and ASCII letters, digits and ':'; a partition key may hold them as they are.</summary>
+    private static string KeyPartition(string key) => key;
 }

@@ -26,6 +26,7 @@ public sealed record DeliverySummary(int Delivered, int Retrying, int Failed)
 /// </summary>
 public sealed partial class AlertOutbox(
     IOutboxStore store,
+    Stories.IStoryStore stories,
     AlertSender sender,
     AlertRouter router,
     IOptions<DeliveryOptions> options,
@@ -200,7 +201,7 @@ public sealed partial class AlertOutbox(
         DeliveryResult result;
         try
         {
-            result = await sender.SendAsync(record.Alert, stopped, drain);
+            result = await sender.SendAsync((await WithLatestSourcesAsync([record.Alert], drain))[0], stopped, drain);
         }
         catch (OperationCanceledException) when (drain.IsCancellationRequested)
         {
@@ -225,6 +226,20 @@ public sealed partial class AlertOutbox(
     /// <summary>A link to the poll that made the alert, when its trace context was recorded.</summary>
     private static ActivityLink[]? LinkTo(string? traceParent) =>
         ActivityContext.TryParse(traceParent, null, out var poll) ? [new ActivityLink(poll)] : null;
+
+    /// <summary>An alert names its story's copies as they are when it goes: those that arrived after it was made too.</summary>
+    private async Task<List<Alert>> WithLatestSourcesAsync(List<Alert> alerts, CancellationToken cancellationToken)
+    {
+        var latest = new Dictionary<string, Stories.Story?>(StringComparer.Ordinal);
+        foreach (var id in alerts.Select(a => a.Story?.StoryId).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            latest[id] = await stories.GetStoryAsync(id, cancellationToken);
+        }
+
+        return [.. alerts.Select(a => a.Story is { } story && latest.GetValueOrDefault(story.StoryId) is { } now
+            ? a with { Story = story with { Sources = [.. now.Members.Select(m => new StorySource(m.FeedName, m.Title, m.Link, m.Published))] } }
+            : a)];
+    }
 
     /// <summary>
     /// A subscriber's digest on one channel: when its oldest held alert's scheduled time has come (or
@@ -268,7 +283,7 @@ public sealed partial class AlertOutbox(
             return;
         }
 
-        var alerts = claimed.Select(r => r.Alert).ToList();
+        var alerts = await WithLatestSourcesAsync([.. claimed.Select(r => r.Alert)], drain);
         DeliveryResult result;
         try
         {

@@ -6,6 +6,7 @@ using ChipAlerts.Core.Observability;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
+using ChipAlerts.Core.Stories;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,7 @@ public sealed partial class AlertPipeline(
     FeedFetcher fetcher,
     WatchListMatcher matcher,
     AlertRouter router,
+    StoryIndex stories,
     OperatorAlerts operatorAlerts,
     IFeedStateStore feedStates,
     IItemLedger ledger,
@@ -208,7 +210,21 @@ public sealed partial class AlertPipeline(
                     matchesPerList[match.WatchList] = matchesPerList.GetValueOrDefault(match.WatchList) + 1;
                 }
 
-                alerts.AddRange(router.Route(item, feed.DisplayName, matches, now));
+                if (matches.Count == 0)
+                {
+                    continue;
+                }
+
+                // One story, one alert per list: a copy of a story already alerted on alerts only for lists it adds.
+                AlertStory? story = null;
+                if (stories.Enabled)
+                {
+                    var placed = await stories.PlaceAsync(item, feed.DisplayName, matches, now, cancellationToken);
+                    matches = placed.Alerting;
+                    story = StoryOf(placed);
+                }
+
+                alerts.AddRange(router.Route(item, feed.DisplayName, matches, now).Select(a => a with { Story = story }));
             }
 
             if (alerts.Count > 0 && await optOuts.GetOptOutsAsync(cancellationToken) is { Count: > 0 } stopped)
@@ -282,6 +298,16 @@ public sealed partial class AlertPipeline(
             await feedStates.SaveFeedStateAsync(failed, cancellationToken);
             return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message };
         }
+    }
+
+    /// <summary>What an alert says of its story: the copies known now, and for a later copy, why it is one.</summary>
+    public static AlertStory StoryOf(StoryPlacement placed)
+    {
+        ArgumentNullException.ThrowIfNull(placed);
+        return new AlertStory(
+            placed.Story.StoryId,
+            [.. placed.Story.Members.Select(m => new StorySource(m.FeedName, m.Title, m.Link, m.Published))],
+            placed.Member.Decision == StoryMember.First ? null : placed.Member.Explain());
     }
 
     /// <summary>The feed's backfill window, else the default; null: all.</summary>

@@ -27,6 +27,9 @@ public sealed record Alert
     /// <summary>The subscriber's route that chose this alert's channel and timing, and why; null without routes.</summary>
     public AlertRoute? Route { get; init; }
 
+    /// <summary>The story this alert's item belongs to, and its sources when the alert was made (a digest shows them as they are when it goes).</summary>
+    public AlertStory? Story { get; init; }
+
     /// <summary>The trace context (W3C traceparent) of the poll that made this alert: its delivery's span links to it.</summary>
     public string? TraceParent { get; init; }
 
@@ -35,6 +38,19 @@ public sealed record Alert
     /// <summary>What every channel shows beside the matches: the route that chose this alert, and why.</summary>
     public IEnumerable<string> Notes()
     {
+        if (Story is { } story)
+        {
+            if (story.Copy is { } copy)
+            {
+                yield return $"Part of a story already seen: {copy}";
+            }
+
+            if (story.Sources.Count > 1)
+            {
+                yield return $"Reported by {story.Sources.Count} sources: {string.Join(", ", story.Sources.Select(s => s.FeedName).Distinct(StringComparer.Ordinal))}";
+            }
+        }
+
         if (Route is { } route)
         {
             yield return $"Sent {route.Timing} by {route.Explain()}";
@@ -45,6 +61,15 @@ public sealed record Alert
     public static string DigestIdOf(IEnumerable<Alert> alerts) =>
         ItemKeys.Hash("digest\n" + string.Join('\n', alerts.Select(a => a.AlertId).Order(StringComparer.Ordinal)));
 }
+
+/// <summary>
+/// An alert's story: its id, the copies known (feed, title, link), and for a later copy that alerts for a list the
+/// story had not matched, why it joined the story (<see cref="Copy"/>).
+/// </summary>
+public sealed record AlertStory(string StoryId, IReadOnlyList<StorySource> Sources, string? Copy = null);
+
+/// <summary>One copy of a story: which feed carried it, under what title, at what link.</summary>
+public sealed record StorySource(string FeedName, string Title, string? Link, DateTimeOffset? Published);
 
 /// <summary>A route's choice: its name, and why it took the item ("Export controls scored 7, at least 6").</summary>
 public sealed record AlertRoute(string Name, string Reason, string Timing)

@@ -4,6 +4,7 @@ using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
+using ChipAlerts.Core.Stories;
 using Microsoft.Data.Sqlite;
 
 namespace ChipAlerts.Core.State;
@@ -13,7 +14,7 @@ namespace ChipAlerts.Core.State;
 /// one at a time through <see cref="WriteAsync{T}"/>, so the process never meets its own write lock and
 /// never waits out SQLite's busy retries (150 ms sleeps each). Instants are stored as Unix milliseconds (UTC).
 /// </summary>
-public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IDisposable
+public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore, IDisposable
 {
     private const string Active = "status IN ('Pending', 'Claimed')";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -67,6 +68,13 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
                 attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
                 next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, last_error TEXT, claimed_until INTEGER,
                 digest INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS stories (
+                story_id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL,
+                payload TEXT NOT NULL, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS story_keys (
+                key TEXT NOT NULL, added_at INTEGER NOT NULL, story_id TEXT NOT NULL,
+                PRIMARY KEY (key, added_at, story_id)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS stories_recent ON stories (last_seen_at);
             CREATE TABLE IF NOT EXISTS opt_outs (
                 subscriber_id TEXT NOT NULL, channel TEXT NOT NULL, payload TEXT NOT NULL,
                 PRIMARY KEY (subscriber_id, channel));
@@ -387,6 +395,84 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         }
 
         return optOuts;
+    }
+
+    public async Task<IReadOnlyList<Story>> FindStoriesAsync(IReadOnlyCollection<string> keys, DateTimeOffset since, int max, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = Open();
+        // One range of the key index per key (key, then added_at): the rows read are the candidates', never the history.
+        var names = keys.Select((_, i) => $"$k{i}").ToList();
+        await using var command = Command(connection, $"""
+            SELECT s.payload, s.version FROM stories s WHERE s.story_id IN (
+                SELECT story_id FROM story_keys WHERE key IN ({string.Join(", ", names)}) AND added_at >= $since
+                GROUP BY story_id ORDER BY MAX(added_at) DESC LIMIT $max)
+            ORDER BY s.last_seen_at DESC
+            """, [("$since", Millis(since)), ("$max", max), .. keys.Select((k, i) => (names[i], (object?)k))]);
+        return await ReadStoriesAsync(command, cancellationToken);
+    }
+
+    public Task<string?> SaveStoryAsync(Story story, IReadOnlyCollection<string> newKeys, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(story);
+        ArgumentNullException.ThrowIfNull(newKeys);
+        return WriteAsync(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction();
+            var payload = JsonSerializer.Serialize(story, Json);
+            var version = story.Version is null ? 0 : long.Parse(story.Version, System.Globalization.CultureInfo.InvariantCulture);
+            await using var save = Command(connection, story.Version is null
+                ? "INSERT OR IGNORE INTO stories (story_id, created_at, last_seen_at, payload, version) VALUES ($id, $created, $seen, $payload, 1)"
+                : "UPDATE stories SET last_seen_at = $seen, payload = $payload, version = version + 1 WHERE story_id = $id AND version = $version",
+                ("$id", story.StoryId), ("$created", Millis(story.CreatedAt)), ("$seen", Millis(story.LastSeenAt)), ("$payload", payload), ("$version", version));
+            save.Transaction = transaction;
+            if (await save.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return null;
+            }
+
+            await using var key = Command(connection, "INSERT OR IGNORE INTO story_keys (key, added_at, story_id) VALUES ($key, $at, $id)", ("$at", Millis(at)), ("$id", story.StoryId), ("$key", ""));
+            key.Transaction = transaction;
+            foreach (var k in newKeys)
+            {
+                key.Parameters["$key"].Value = k;
+                await key.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }, cancellationToken);
+    }
+
+    public async Task<Story?> GetStoryAsync(string storyId, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT payload, version FROM stories WHERE story_id = $id", ("$id", storyId));
+        return (await ReadStoriesAsync(command, cancellationToken)) is [var story] ? story : null;
+    }
+
+    public async Task<IReadOnlyList<Story>> RecentStoriesAsync(int max, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT payload, version FROM stories ORDER BY last_seen_at DESC LIMIT $max", ("$max", max));
+        return await ReadStoriesAsync(command, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<Story>> ReadStoriesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var stories = new List<Story>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stories.Add(JsonSerializer.Deserialize<Story>(reader.GetString(0), Json)! with { Version = reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        return stories;
     }
 
     public void Dispose() => writer.Dispose();

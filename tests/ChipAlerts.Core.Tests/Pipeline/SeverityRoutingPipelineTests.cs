@@ -45,7 +45,7 @@ public sealed class SeverityRoutingPipelineTests : IAsyncLifetime
         var card = RoutingExample.Texts(JsonDocument.Parse(server.Requests.Single(r => r.Path == "/teams").Body).RootElement);
         Assert.Contains(card, t => t.Contains(RoutingExample.UrgentNoteInTeams, StringComparison.Ordinal));
         var held = Assert.Single(await host.Outbox.ListAsync(AlertState.Pending, 10, default));
-        Assert.Equal(("Chip makers report quarterly results", true, "the rest"), (held.Alert.Item.Title, held.Alert.Digest, held.Alert.Route!.Name));
+        Assert.Equal(("Memory prices rise for a third quarter", true, "the rest"), (held.Alert.Item.Title, held.Alert.Digest, held.Alert.Route!.Name));
 
         // 08:00 in Tokyo: the digest goes, and says which route put the item there.
         time.SetUtcNow(new DateTimeOffset(2026, 12, 2, 8, 0, 0, TimeSpan.FromHours(9)));
@@ -54,7 +54,7 @@ public sealed class SeverityRoutingPipelineTests : IAsyncLifetime
         Assert.Equal(2, smtp.Messages.Count);
         var digest = smtp.Messages.Last();
         Assert.StartsWith("[ChipAlerts] Digest: 1 new items", digest.Subject, StringComparison.Ordinal);
-        Assert.Contains("Chip makers report quarterly results", digest.TextBody, StringComparison.Ordinal);
+        Assert.Contains("Memory prices rise for a third quarter", digest.TextBody, StringComparison.Ordinal);
         Assert.Contains("route 'the rest' (every match)", digest.TextBody, StringComparison.Ordinal);
     }
 }

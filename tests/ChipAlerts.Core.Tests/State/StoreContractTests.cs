@@ -2,6 +2,7 @@ using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
+using ChipAlerts.Core.Stories;
 using ChipAlerts.Core.Tests.Support;
 
 namespace ChipAlerts.Core.Tests.State;
@@ -11,7 +12,7 @@ namespace ChipAlerts.Core.Tests.State;
 /// this and says how to open the store; opening it again must see the same data (a restarted process).
 /// </summary>
 public abstract class StoreContractTests<TStore>
-    where TStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore
+    where TStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore
 {
     protected static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -276,5 +277,52 @@ public abstract class StoreContractTests<TStore>
 
         Assert.Equal(state with { ItemsSeen = 43 }, states["wire"] with { Version = null });
         Assert.NotNull(states["wire"].Version);
+    }
+
+    private static Story NewStory(string id, params string[] lists) => new()
+    {
+        StoryId = id,
+        CreatedAt = Now,
+        LastSeenAt = Now,
+        Lists = lists,
+        Members = [new StoryMember { ItemKey = "item-" + id, FeedId = "wire", FeedName = "Wire", Title = "Story " + id, JoinedAt = Now, Decision = StoryMember.First, NewLists = lists, Words = StoryText.Encode(new HashSet<ulong> { 1, 2, 3 }) }],
+    };
+
+    [Fact]
+    public async Task Stories_AreFoundByTheirKeys_AddedSinceTheWindowBegan_AndReadBackWhole()
+    {
+        Assert.NotNull(await Open().SaveStoryAsync(NewStory("s-old", "Rapidus"), ["m:aa", "i:item-s-old"], Now.AddDays(-3), default));
+        Assert.NotNull(await Open().SaveStoryAsync(NewStory("s-new", "Micron"), ["m:aa", "m:bb", "i:item-s-new"], Now, default));
+
+        var found = await Open().FindStoriesAsync(["m:aa", "m:zz"], Now.AddDays(-2), 10, default);
+        var both = await Open().FindStoriesAsync(["m:aa"], Now.AddDays(-4), 10, default);
+
+        var story = Assert.Single(found);
+        Assert.Equal(("s-new", "Micron", "Story s-new", StoryMember.First), (story.StoryId, story.Lists[0], story.Title, story.Members[0].Decision));
+        Assert.Equal(new HashSet<ulong> { 1, 2, 3 }, StoryText.Decode(story.Members[0].Words!));
+        Assert.Equal(["s-new", "s-old"], both.Select(s => s.StoryId)); // the one seen last first
+        Assert.Empty(await Open().FindStoriesAsync(["m:none"], Now.AddDays(-4), 10, default));
+        Assert.Equal(["s-new", "s-old"], (await Open().RecentStoriesAsync(10, default)).Select(s => s.StoryId));
+    }
+
+    [Fact]
+    public async Task Stories_ASaveOverAStaleVersion_IsRefused_SoTwoWritersCannotLoseACopy()
+    {
+        var first = NewStory("s-1", "Rapidus");
+        var version = await Open().SaveStoryAsync(first, ["i:item-s-1"], Now, default);
+        var read = (await Open().GetStoryAsync("s-1", default))!;
+        var copy = read.Members[0] with { ItemKey = "copy", Decision = StoryMember.SameLink };
+
+        var mine = await Open().SaveStoryAsync(read with { Members = [.. read.Members, copy] }, ["i:copy"], Now.AddMinutes(1), default);
+        var theirs = await Open().SaveStoryAsync(read with { Members = [.. read.Members, copy with { ItemKey = "other" }] }, ["i:other"], Now.AddMinutes(1), default);
+        var again = await Open().SaveStoryAsync(first, ["i:item-s-1"], Now, default); // a second creator of the same story
+
+        Assert.NotNull(version);
+        Assert.Equal(version, read.Version);
+        Assert.NotNull(mine);
+        Assert.Null(theirs);
+        Assert.Null(again);
+        Assert.Equal(["item-s-1", "copy"], (await Open().GetStoryAsync("s-1", default))!.Members.Select(m => m.ItemKey));
+        Assert.Null(await Open().GetStoryAsync("s-none", default));
     }
 }

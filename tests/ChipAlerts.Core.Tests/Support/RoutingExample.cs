@@ -12,7 +12,7 @@ public static class RoutingExample
     public const string Feed = """
         <rss version="2.0"><channel><title>Policy wire</title>
           <item><title>New export controls put chip makers on the Entity List</title><guid>urgent-1</guid><link>https://wire.example.com/urgent-1</link></item>
-          <item><title>Chip makers report quarterly results</title><description>Analysts noted that export controls were not discussed.</description><guid>mention-1</guid><link>https://wire.example.com/mention-1</link></item>
+          <item><title>Memory prices rise for a third quarter</title><description>Analysts noted that export controls were not discussed.</description><guid>mention-1</guid><link>https://wire.example.com/mention-1</link></item>
         </channel></rss>
         """;
 

@@ -12,7 +12,8 @@ public sealed record WebhookPayload(
     DateTimeOffset CreatedAt,
     WebhookItem Item,
     IReadOnlyList<WebhookMatch> Matches,
-    WebhookRoute? Route)
+    WebhookRoute? Route,
+    WebhookStory? Story)
 {
     public const int CurrentVersion = 1;
 
@@ -24,8 +25,15 @@ public sealed record WebhookPayload(
         alert.CreatedAt,
         new WebhookItem(alert.Item.FeedId, alert.FeedName, alert.Item.Title, alert.Item.Summary, alert.Item.Link, alert.Item.Published),
         [.. alert.Matches.Select(WebhookMatch.From)],
-        alert.Route is { } route ? new WebhookRoute(route.Name, route.Reason, route.Timing) : null);
+        alert.Route is { } route ? new WebhookRoute(route.Name, route.Reason, route.Timing) : null,
+        alert.Story is { } story ? new WebhookStory(story.StoryId, story.Sources, story.Copy) : null);
 }
+
+/// <summary>
+/// The item's story (null with stories off): its id, the same for every copy, so a receiver can group them; the
+/// copies known when the alert was sent (feed, title, link, published); and for a later copy, why it joined.
+/// </summary>
+public sealed record WebhookStory(string Id, IReadOnlyList<StorySource> Sources, string? JoinedBecause);
 
 /// <summary>The subscriber's route that chose this alert (null without routes): its name, why, and "now", "now, through quiet hours" or "in the digest".</summary>
 public sealed record WebhookRoute(string Name, string Reason, string Timing);
