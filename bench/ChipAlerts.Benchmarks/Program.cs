@@ -12,6 +12,7 @@ using ChipAlerts.Core.Matching;
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- throughput [N]     items/s per rule count, one core, quick
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines, scale, scan parts
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery [N]       emails/s and webhooks/s on loopback for N alerts (and N/10, 3N)
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- stories           placing an item in a story with 1,000 to 100,000 stories stored
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- duequery CONN      the due pass's query cost on Table Storage, 1,000 and 100,000 alerts stored
 if (args is ["compile", ..])
 {
@@ -22,6 +23,12 @@ if (args is ["compile", ..])
 if (args is ["delivery", ..])
 {
     await DeliveryThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
+    return;
+}
+
+if (args is ["stories"])
+{
+    await StoryIndexCost.RunAsync();
     return;
 }
 

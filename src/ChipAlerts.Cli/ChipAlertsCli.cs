@@ -78,6 +78,9 @@ public static class ChipAlertsCli
                     .WithDescription("Send alerts to a channel again.")
                     .WithExample("optouts", "remove", "team", "slack:Hooks:Team");
             });
+            config.AddCommand<StoriesCommand>("stories")
+                .WithDescription("Recent stories: the copies of each, their sources, and why each copy joined.")
+                .WithExample("stories", "--limit", "5");
             config.AddCommand<InitCommand>("init")
                 .WithDescription("Write a starter configuration, its sample feeds and a settings file into a folder of your own.")
                 .WithExample("init", "~/chipalerts");

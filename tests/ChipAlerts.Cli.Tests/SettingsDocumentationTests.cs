@@ -1,9 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using ChipAlerts.Core.Configuration;
-using ChipAlerts.Core.Delivery;
 using ChipAlerts.Core.Feeds;
-using ChipAlerts.Core.Observability;
 using ChipAlerts.Core.Tests.Support;
 
 namespace ChipAlerts.Cli.Tests;
@@ -18,13 +16,11 @@ public sealed class SettingsDocumentationTests
     ];
 
     private static IEnumerable<string> Bound() =>
-        new (string Section, Type Options)[]
-        {
-            (ChipAlertsOptions.Section, typeof(ChipAlertsOptions)),
-            (FetchOptions.Section, typeof(FetchOptions)),
-            (DeliveryOptions.Section, typeof(DeliveryOptions)),
-            (TelemetryOptions.Section, typeof(TelemetryOptions)),
-        }
+        // Every options class of the core (each names its section in a constant), so a new one cannot be missed.
+        typeof(FetchOptions).Assembly.GetTypes()
+        .Where(t => t.Name.EndsWith("Options", StringComparison.Ordinal))
+        .Select(t => (Section: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetRawConstantValue() as string, Options: t))
+        .Where(o => o.Section is not null)
         .SelectMany(o => o.Options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite)
             .Select(p => $"{o.Section}:{p.Name}"))

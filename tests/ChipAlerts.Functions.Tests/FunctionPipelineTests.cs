@@ -58,12 +58,12 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
     }
 
     /// <summary>The app's services as Program.cs registers them, over this test's own tables, for <paramref name="subscriber"/> and the sample lists.</summary>
-    private void Configure(SubscriberConfig subscriber, IDictionary<string, string?>? extraSettings = null, TimeProvider? time = null)
+    private void Configure(SubscriberConfig subscriber, IDictionary<string, string?>? extraSettings = null, TimeProvider? time = null, List<FeedConfig>? feedList = null)
     {
         var samples = JsonSerializer.Deserialize<ChipAlertsConfig>(File.ReadAllText(Path.Combine(TestPaths.Samples, "chipalerts.json")), ConfigLoader.JsonOptions)!;
         var config = samples with
         {
-            Feeds = [new FeedConfig { Id = "wire", Url = feeds.Url("/feed").ToString() }],
+            Feeds = feedList ?? [new FeedConfig { Id = "wire", Url = feeds.Url("/feed").ToString() }],
             Subscribers = [subscriber],
             Email = new EmailConfig
             {
@@ -261,6 +261,34 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         var digest = smtp.Messages.Last();
         Assert.StartsWith("[ChipAlerts] Digest: 1 new items", digest.Subject, StringComparison.Ordinal);
         Assert.Contains("route 'the rest' (every match)", digest.TextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stories_TwoFeedsCarryingOneStory_PolledByTheirOwnMessages_AlertOnce_NamingBothSources()
+    {
+        feeds.MapFeed("/a", StoryExample.WireA).MapFeed("/b", StoryExample.WireB);
+        await services.DisposeAsync();
+        var desk = new SubscriberConfig { Id = "desk", WatchLists = ["Export controls"], Channels = [new ChannelConfig { Type = "email", To = "desk@example.com" }] };
+        Configure(desk, feedList: [new FeedConfig { Id = "wire-a", Name = "Wire A", Url = feeds.Url("/a").ToString() }, new FeedConfig { Id = "wire-b", Name = "Wire B", Url = feeds.Url("/b").ToString() }]);
+
+        var polls = await Function<PollFeeds>().RunAsync(new TimerInfo(), default);
+        var alertMessages = new List<string>();
+        foreach (var message in polls)
+        {
+            alertMessages.AddRange(await Function<PollFeed>().RunAsync(message, default));
+        }
+
+        foreach (var message in alertMessages)
+        {
+            await Function<DeliverAlert>().RunAsync(message, default);
+        }
+
+        Assert.Equal(2, polls.Length);
+        Assert.Single(alertMessages);
+        var email = Assert.Single(smtp.Messages);
+        Assert.Contains("Reported by 2 sources: Wire A, Wire B", email.TextBody, StringComparison.Ordinal);
+        var story = Assert.Single(await services.GetRequiredService<Core.Stories.IStoryStore>().RecentStoriesAsync(10, default));
+        Assert.Equal(["Wire A", "Wire B"], story.Sources);
     }
 
     private static int MaxDequeueCountFromHostJson()

@@ -447,10 +447,10 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
         {
             var found = new List<(string Row, string StoryId)>();
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {KeyPartition(key)} and RowKey le {bound}");
-            await foreach (var e in storyKeyTable.QueryAsync<TableEntity>(filter, maxPerPage: max, select: ["RowKey"], cancellationToken: cancellationToken))
+            await foreach (var e in storyKeyTable.QueryAsync<TableEntity>(filter, maxPerPage: IStoryStore.RowsPerKey, select: ["RowKey"], cancellationToken: cancellationToken))
             {
                 found.Add((e.RowKey, e.RowKey[(e.RowKey.IndexOf('_', StringComparison.Ordinal) + 1)..]));
-                if (found.Count >= max)
+                if (found.Count >= IStoryStore.RowsPerKey)
                 {
                     break;
                 }
@@ -458,9 +458,16 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
 
             return found;
         }));
-        var ids = rows.SelectMany(r => r).OrderBy(r => r.Row, StringComparer.Ordinal).Select(r => r.StoryId).Distinct(StringComparer.Ordinal).Take(max);
+        // The stories sharing the most keys first (the share of MinHash keys shared estimates similarity), then the newest.
+        var ids = rows.SelectMany(r => r)
+            .GroupBy(r => r.StoryId, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count())
+            .ThenBy(g => g.Min(r => r.Row), StringComparer.Ordinal)
+            .Select(g => g.Key)
+            .Take(max)
+            .ToList();
         var stories = await Task.WhenAll(ids.Select(id => GetStoryAsync(id, cancellationToken)));
-        return [.. stories.OfType<Story>().OrderByDescending(s => s.LastSeenAt)];
+        return [.. stories.OfType<Story>()];
     }
 
     public async Task<string?> SaveStoryAsync(Story story, IReadOnlyCollection<string> newKeys, DateTimeOffset at, CancellationToken cancellationToken)

@@ -406,14 +406,17 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         }
 
         await using var connection = Open();
-        // One range of the key index per key (key, then added_at): the rows read are the candidates', never the history.
+        // The newest rows of each key, each a bounded range of the key index (key, added_at): what is read is the
+        // candidates' rows, never the history, however common a key.
         var names = keys.Select((_, i) => $"$k{i}").ToList();
+        var perKey = string.Join(" UNION ALL ", names.Select(n => $"SELECT * FROM (SELECT story_id, added_at FROM story_keys WHERE key = {n} AND added_at >= $since ORDER BY added_at DESC LIMIT $perKey)"));
+        // The stories sharing the most keys first: the share of MinHash keys two items share estimates their similarity.
         await using var command = Command(connection, $"""
-            SELECT s.payload, s.version FROM stories s WHERE s.story_id IN (
-                SELECT story_id FROM story_keys WHERE key IN ({string.Join(", ", names)}) AND added_at >= $since
-                GROUP BY story_id ORDER BY MAX(added_at) DESC LIMIT $max)
-            ORDER BY s.last_seen_at DESC
-            """, [("$since", Millis(since)), ("$max", max), .. keys.Select((k, i) => (names[i], (object?)k))]);
+            SELECT s.payload, s.version FROM stories s JOIN (
+                SELECT story_id, COUNT(*) AS shared, MAX(added_at) AS latest FROM ({perKey}) GROUP BY story_id
+                ORDER BY shared DESC, latest DESC LIMIT $max) c ON c.story_id = s.story_id
+            ORDER BY c.shared DESC, c.latest DESC
+            """, [("$since", Millis(since)), ("$max", max), ("$perKey", IStoryStore.RowsPerKey), .. keys.Select((k, i) => (names[i], (object?)k))]);
         return await ReadStoriesAsync(command, cancellationToken);
     }
 

@@ -6,7 +6,14 @@ namespace ChipAlerts.Core.Stories;
 /// </summary>
 public interface IStoryStore
 {
-    /// <summary>The stories any of <paramref name="keys"/> points to, through keys added at or after <paramref name="since"/>; at most <paramref name="max"/>, newest first.</summary>
+    /// <summary>The newest rows of one key a lookup reads: a key shared by many stories (a common word's) says little about any.</summary>
+    public const int RowsPerKey = 16;
+
+    /// <summary>
+    /// The stories <paramref name="keys"/> point to, through the newest <see cref="RowsPerKey"/> rows of each key added at
+    /// or after <paramref name="since"/>; at most <paramref name="max"/>, those sharing the most keys first (the share of
+    /// MinHash keys two items share estimates their similarity), then the most recent.
+    /// </summary>
     Task<IReadOnlyList<Story>> FindStoriesAsync(IReadOnlyCollection<string> keys, DateTimeOffset since, int max, CancellationToken cancellationToken);
 
     /// <summary>

@@ -40,8 +40,8 @@ public sealed record StoryPlacement(Story Story, StoryMember Member, IReadOnlyLi
 /// </summary>
 public sealed partial class StoryIndex(IStoryStore store, IOptions<StoryOptions> options, ILogger<StoryIndex> logger) : IDisposable
 {
-    /// <summary>Stories a lookup reads at most.</summary>
-    public const int MaxCandidates = 64;
+    /// <summary>Stories a lookup reads at most: those sharing the most keys with the item.</summary>
+    public const int MaxCandidates = 16;
 
     /// <summary>
     /// Words two items must share besides reaching the similarity, so that two short headlines on one topic

@@ -79,6 +79,10 @@ public sealed class StoryLabelledSetTests(ITestOutputHelper output) : IDisposabl
                 var same = items[a].Topic == items[b].Topic && items[a].Story == items[b].Story;
                 var joined = storyOf[items[a]] == storyOf[items[b]];
                 (tp, fp, fn) = (tp + (same && joined ? 1 : 0), fp + (!same && joined ? 1 : 0), fn + (same && !joined ? 1 : 0));
+                if (same != joined)
+                {
+                    output.WriteLine($"{(same ? "missed" : "wrongly joined")}: {items[a].Item.Title} ({items[a].Item.FeedId}) | {items[b].Item.Title} ({items[b].Item.FeedId})");
+                }
             }
         }
 

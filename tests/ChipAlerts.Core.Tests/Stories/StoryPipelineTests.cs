@@ -11,24 +11,10 @@ namespace ChipAlerts.Core.Tests.Stories;
 
 /// <summary>
 /// Stories on the local host, end to end: real feeds on 127.0.0.1, a real SMTP server, a real SQLite file. The
-/// texts are two outlets' reports of one event (Nvidia's H20 licences, August 2025; see story-pairs.jsonl).
+/// texts are two outlets' reports of one event (<see cref="StoryExample"/>).
 /// </summary>
 public sealed class StoryPipelineTests : IAsyncLifetime
 {
-    public const string WireA = """
-        <rss version="2.0"><channel><title>Wire A</title>
-          <item><title>US issues licenses to Nvidia to export H20 chips to China</title><guid>a-1</guid><link>https://a.example.com/h20</link>
-            <description>The Commerce Department has started issuing licenses for Nvidia's H20 exports to China after CEO Jensen Huang met President Trump; other advanced Nvidia AI chips remain restricted under export controls.</description></item>
-        </channel></rss>
-        """;
-
-    public const string WireB = """
-        <rss version="2.0"><channel><title>Wire B</title>
-          <item><title>US licenses Nvidia H20 chip exports to China</title><guid>b-1</guid><link>https://b.example.com/story/77</link>
-            <description>The U.S. Commerce Department has begun granting Nvidia licenses to ship H20 AI chips to China, easing an April ban under export controls; Nvidia's more advanced chips still cannot be exported there.</description></item>
-        </channel></rss>
-        """;
-
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
     private static readonly DateTimeOffset Now = new(2025, 8, 9, 12, 0, 0, TimeSpan.Zero);
     private readonly TempDir dir = new();
@@ -39,7 +25,7 @@ public sealed class StoryPipelineTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         server = await TestServer.StartAsync();
-        server.MapFeed("/a", WireA).MapFeed("/b", WireB).MapText("/hook", "", "text/plain", 204);
+        server.MapFeed("/a", StoryExample.WireA).MapFeed("/b", StoryExample.WireB).MapText("/hook", "", "text/plain", 204);
         smtp = await SmtpSink.StartAsync();
     }
 
@@ -100,7 +86,7 @@ public sealed class StoryPipelineTests : IAsyncLifetime
         }
 
         // An hour later the second outlet's copy also names Micron, a list the story had not matched.
-        server.MapFeed("/b", WireB.Replace("Nvidia's more advanced chips", "Micron and Nvidia's more advanced chips", StringComparison.Ordinal), "\"v2\"");
+        server.MapFeed("/b", StoryExample.WireB.Replace("Nvidia's more advanced chips", "Micron and Nvidia's more advanced chips", StringComparison.Ordinal), "\"v2\"");
         time.Advance(TimeSpan.FromHours(1));
         using var host = Host([A, B], Desk("Export controls", "AI", "Micron"));
         var later = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
