@@ -37,6 +37,11 @@ internal static class SummaryView
             table.AddRow($"  matched {Markup.Escape(list)}", $"{count}");
         }
 
+        if (summary.StoryCopies > 0)
+        {
+            table.AddRow("  copies of known stories", $"{summary.StoryCopies}");
+        }
+
         table.AddRow("alerts created", $"{summary.AlertsCreated}");
         table.AddRow("  delivered", $"{summary.AlertsDelivered}");
         table.AddRow("  pending", summary.AlertsPending > 0 ? $"[yellow]{summary.AlertsPending}[/]" : "0");

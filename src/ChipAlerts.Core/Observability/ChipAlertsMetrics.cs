@@ -23,6 +23,7 @@ public sealed class ChipAlertsMetrics : IDisposable
     private readonly Histogram<double> fetchDuration;
     private readonly Counter<long> itemsNew;
     private readonly Counter<long> matches;
+    private readonly Counter<long> storyItems;
     private readonly Counter<long> alertsCreated;
     private readonly Counter<long> alertsDelivered;
     private readonly Counter<long> alertsRetried;
@@ -40,6 +41,7 @@ public sealed class ChipAlertsMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60] });
         itemsNew = meter.CreateCounter<long>("chipalerts.feed.items.new", "{item}", "Items not seen before.");
         matches = meter.CreateCounter<long>("chipalerts.matches", "{match}", "New items that matched a watch-list, by list.");
+        storyItems = meter.CreateCounter<long>("chipalerts.story.items", "{item}", "Matched items put into stories, by decision (first, same-link, same-text, similar).");
         alertsCreated = meter.CreateCounter<long>("chipalerts.alerts.created", "{alert}", "Alerts stored in the outbox, by channel type.");
         alertsDelivered = meter.CreateCounter<long>("chipalerts.alerts.delivered", "{alert}", "Alerts delivered, by channel type.");
         alertsRetried = meter.CreateCounter<long>("chipalerts.alerts.retried", "{alert}", "Failed attempts that will be retried, by channel type.");
@@ -60,6 +62,8 @@ public sealed class ChipAlertsMetrics : IDisposable
     }
 
     public void ItemsNew(int count) => itemsNew.Add(count);
+
+    public void StoryItem(string decision) => storyItems.Add(1, new KeyValuePair<string, object?>("decision", decision));
 
     public void Matched(string watchList, int count) => matches.Add(count, new KeyValuePair<string, object?>("watch_list", watchList));
 

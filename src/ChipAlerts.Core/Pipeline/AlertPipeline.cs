@@ -88,6 +88,7 @@ public sealed partial class AlertPipeline(
             MatchesPerList = config.Config.WatchLists.ToDictionary(
                 l => l.Name,
                 l => outcomes.Sum(o => o.MatchesPerList.GetValueOrDefault(l.Name))),
+            StoryCopies = outcomes.Sum(o => o.StoryCopies),
             AlertsCreated = outcomes.Sum(o => o.AlertsCreated),
             AlertsDelivered = delivery.Delivered,
             AlertsPending = await outbox.CountActiveAsync(CancellationToken.None),
@@ -201,6 +202,7 @@ public sealed partial class AlertPipeline(
             }
 
             var alerts = new List<Alert>(recovered);
+            var storyCopies = 0;
             var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
             foreach (var item in alerting)
             {
@@ -222,6 +224,8 @@ public sealed partial class AlertPipeline(
                     var placed = await stories.PlaceAsync(item, feed.DisplayName, matches, now, cancellationToken);
                     matches = placed.Alerting;
                     story = StoryOf(placed);
+                    storyCopies += placed.Member.Decision == StoryMember.First ? 0 : 1;
+                    metrics.StoryItem(placed.Member.Decision);
                 }
 
                 alerts.AddRange(router.Route(item, feed.DisplayName, matches, now).Select(a => a with { Story = story }));
@@ -257,6 +261,7 @@ public sealed partial class AlertPipeline(
                 NewItems = fresh.Count,
                 Backlog = fresh.Count - alerting.Count,
                 MatchesPerList = matchesPerList,
+                StoryCopies = storyCopies,
                 NewAlertIds = stored,
                 Repairs = parsed.Repairs,
                 UnreadableDates = items.Count(i => i.UnreadableDate is not null),

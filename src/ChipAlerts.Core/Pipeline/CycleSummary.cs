@@ -14,6 +14,10 @@ public sealed record FeedOutcome
     public int Backlog { get; init; }
 
     public IReadOnlyDictionary<string, int> MatchesPerList { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Matched items that joined a story already known (another feed's copy, a wire copy).</summary>
+    public int StoryCopies { get; init; }
+
     /// <summary>Alerts newly stored in the outbox (an alert derived again after a crash is not among them).</summary>
     public IReadOnlyList<string> NewAlertIds { get; init; } = [];
 
@@ -53,6 +57,9 @@ public sealed record CycleSummary
     /// <summary>Of the new items, those of first polls recorded as seen without alerting (the backlog rule).</summary>
     public int BacklogItems { get; init; }
     public required IReadOnlyDictionary<string, int> MatchesPerList { get; init; }
+
+    /// <summary>Of the matched items, those that joined a story already known: they alert only for lists it had not matched.</summary>
+    public int StoryCopies { get; init; }
     public required int AlertsCreated { get; init; }
     public required int AlertsDelivered { get; init; }
 

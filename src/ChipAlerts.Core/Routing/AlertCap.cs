@@ -61,6 +61,7 @@ public static class AlertCap
             AlertId = AlertRouter.AlertIdOf(first.SubscriberId, first.Channel, key),
             Item = item,
             FeedName = string.Join(", ", feeds),
+            Story = null, // of many stories, not the first one's
             Matches = [.. lists.Select(list => new WatchListMatch
             {
                 WatchList = list,

@@ -122,11 +122,12 @@ public sealed partial class StoryIndex(IStoryStore store, IOptions<StoryOptions>
     private (Story Story, StoryMember Member) Decide(IReadOnlyList<Story> candidates, FeedItem item, string feedName, StoryText text, IReadOnlySet<ulong> matched, IReadOnlyList<WatchListMatch> matches, DateTimeOffset now)
     {
         var best = (Story: (Story?)null, Member: (StoryMember?)null, Similarity: 0.0, Decision: "");
+        var mine = Without(text.Words, matched);
         foreach (var story in candidates)
         {
             foreach (var member in story.Members)
             {
-                var (similarity, decision) = Compare(text, member, matched);
+                var (similarity, decision) = Compare(text, mine, member, matched);
                 if (decision is not null && (similarity > best.Similarity || best.Story is null))
                 {
                     best = (story, member, similarity, decision);
@@ -171,8 +172,14 @@ public sealed partial class StoryIndex(IStoryStore store, IOptions<StoryOptions>
     public (double Similarity, string? Decision) Compare(StoryText text, StoryMember member, IReadOnlySet<ulong> matched)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(matched);
+        return Compare(text, Without(text.Words, matched), member, matched);
+    }
+
+    private (double Similarity, string? Decision) Compare(StoryText text, HashSet<ulong> mine, StoryMember member, IReadOnlySet<ulong> matched)
+    {
         ArgumentNullException.ThrowIfNull(member);
-        if (text.Link is not null && text.Link == ItemKeys.CanonicalLink(member.Link))
+        if (text.Link is not null && member.Link is not null && text.Link == StoryText.StoryLink(member.Link))
         {
             return (1, StoryMember.SameLink);
         }
@@ -190,10 +197,11 @@ public sealed partial class StoryIndex(IStoryStore store, IOptions<StoryOptions>
         }
 
         earlier.ExceptWith(matched);
-        var mine = text.Words.Where(w => !matched.Contains(w)).ToHashSet();
         var similarity = StoryText.Jaccard(mine, earlier);
         return similarity >= options.Similarity && mine.Count(earlier.Contains) >= MinSharedWords ? (similarity, StoryMember.Similar) : (similarity, null);
     }
+
+    private static HashSet<ulong> Without(IReadOnlySet<ulong> words, IReadOnlySet<ulong> matched) => [.. words.Where(w => !matched.Contains(w))];
 
     private static StoryMember Member(FeedItem item, string feedName, StoryText text, DateTimeOffset now, string decision, StoryMember? matched, double similarity, IReadOnlyList<string> newLists, bool keepWords) => new()
     {

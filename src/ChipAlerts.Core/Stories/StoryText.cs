@@ -40,7 +40,7 @@ public sealed class StoryText
     /// <summary>The hashed content words and character pairs of title and summary.</summary>
     public IReadOnlySet<ulong> Words { get; }
 
-    /// <summary>The canonical link (scheme and host lower case, no fragment, no tracking parameters), or null.</summary>
+    /// <summary>The canonical link (scheme and host lower case, no fragment, no tracking parameters), or null (none, or a front page).</summary>
     public string? Link { get; }
 
     /// <summary>The MinHash sketch: two items share each value with a chance equal to their word overlap (Jaccard).</summary>
@@ -57,8 +57,15 @@ public sealed class StoryText
         var words = new HashSet<ulong>();
         Add(title, words);
         Add(summary, words);
-        return new StoryText(words, ItemKeys.CanonicalLink(link));
+        return new StoryText(words, StoryLink(link));
     }
+
+    /// <summary>
+    /// The canonical link, when it can name one story: a site's front page ("https://example.com/"), which some
+    /// feeds give every item, names none.
+    /// </summary>
+    public static string? StoryLink(string? link) =>
+        ItemKeys.CanonicalLink(link) is { } canonical && new Uri(canonical).AbsolutePath.Trim('/').Length > 0 ? canonical : null;
 
     /// <summary>|A ∩ B| / |A ∪ B| of the two items' words.</summary>
     public static double Jaccard(IReadOnlySet<ulong> a, IReadOnlySet<ulong> b)

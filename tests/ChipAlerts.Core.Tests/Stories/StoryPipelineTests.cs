@@ -55,7 +55,7 @@ public sealed class StoryPipelineTests : IAsyncLifetime
 
         var cycle = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
 
-        Assert.Equal((2, 2), (cycle.NewItems, cycle.AlertsCreated)); // one email, one webhook
+        Assert.Equal((2, 1, 2), (cycle.NewItems, cycle.StoryCopies, cycle.AlertsCreated)); // one email, one webhook
         var email = Assert.Single(smtp.Messages);
         Assert.Contains("Reported by 2 sources: Wire ", email.TextBody, StringComparison.Ordinal);
         var hook = JsonDocument.Parse(server.Requests.Single(r => r.Path == "/hook").Body).RootElement.GetProperty("story");

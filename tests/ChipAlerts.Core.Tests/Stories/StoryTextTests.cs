@@ -57,5 +57,6 @@ public sealed class StoryTextTests
 
         Assert.Equal(text.Words, StoryText.Decode(StoryText.Encode(text.Words)));
         Assert.Equal("https://example.com/a", text.Link);
+        Assert.Null(StoryText.Of("t", "s", "https://example.com/?utm_source=rss").Link); // a front page names no story
     }
 }
