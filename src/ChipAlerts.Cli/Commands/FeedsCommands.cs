@@ -252,11 +252,11 @@ public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<Fe
         var fetched = await fetcher.FetchAsync(url, null, null, cancellationToken);
         try
         {
-            return (url, FeedParser.ParseFeed("new", fetched.Body, fetched.Charset, url));
+            return (url, FeedParser.ParseFeed("new", fetched.Body, fetched.Charset, fetched.Location ?? url));
         }
         catch (FeedException notAFeed)
         {
-            var found = FeedDiscovery.Find(FeedDecoder.Decode(fetched.Body, fetched.Charset), url);
+            var found = FeedDiscovery.Find(FeedDecoder.Decode(fetched.Body, fetched.Charset), fetched.Location ?? url);
             if (found.Count == 0)
             {
                 Errors.MarkupLineInterpolated($"[red]No feed at {url}:[/] it is not a feed ({notAFeed.Code}) and names none in <link rel=\"alternate\">.");
@@ -277,7 +277,7 @@ public sealed class FeedsAddCommand(CliConsoles consoles) : ConfiguredCommand<Fe
 
             var chosen = found[pick - 1].Url;
             var feed = await fetcher.FetchAsync(chosen, null, null, cancellationToken);
-            return (chosen, FeedParser.ParseFeed("new", feed.Body, feed.Charset, chosen));
+            return (chosen, FeedParser.ParseFeed("new", feed.Body, feed.Charset, feed.Location ?? chosen));
         }
     }
 }

@@ -19,6 +19,9 @@ public sealed record FetchResult
 
     /// <summary>The response's <c>Cache-Control: max-age</c>: the publisher asks not to be polled more often.</summary>
     public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>Where the body came from after every redirect, temporary ones too: the base its relative links resolve against.</summary>
+    public Uri? Location { get; init; }
 }
 
 /// <summary>
@@ -95,7 +98,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
                 continue;
             }
 
-            return await ReadResponseAsync(response, permanent && current != url ? current : null, etag, lastModified, cancellationToken);
+            return await ReadResponseAsync(response, permanent && current != url ? current : null, etag, lastModified, cancellationToken) with { Location = current };
         }
     }
 

@@ -125,7 +125,7 @@ public static class FeedParser
         foreach (var element in (link ?? item).AncestorsAndSelf().Reverse())
         {
             if (element.Attribute(System.Xml.Linq.XNamespace.Xml + "base")?.Value is { } xmlBase
-                && Uri.TryCreate(result, xmlBase.Trim(), out var resolved))
+                && (HasScheme(xmlBase.Trim()) ? Uri.TryCreate(xmlBase.Trim(), UriKind.Absolute, out var resolved) : Uri.TryCreate(result, xmlBase.Trim(), out resolved)))
             {
                 result = resolved;
             }
@@ -142,11 +142,24 @@ public static class FeedParser
             return null;
         }
 
-        var resolved = Uri.TryCreate(link.Trim(), UriKind.Absolute, out var absolute) ? absolute
-            : !baseUri.IsFile && Uri.TryCreate(baseUri, link.Trim(), out var relative) ? relative
+        // Absolute only with a scheme: .NET on Linux takes "/story/1" and "//cdn.example.com/x" for file paths.
+        var text = link.Trim();
+        var resolved = HasScheme(text) ? Uri.TryCreate(text, UriKind.Absolute, out var absolute) ? absolute : null
+            : !baseUri.IsFile && Uri.TryCreate(baseUri, text, out var relative) ? relative
             : null;
         return resolved?.Scheme is "http" or "https" ? resolved.AbsoluteUri : null;
     }
+
+    /// <summary>Whether a reference starts with a scheme ("https:", "mailto:"), RFC 3986 §3.1: else it is relative.</summary>
+    private static bool HasScheme(string reference)
+    {
+        var colon = reference.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && char.IsAsciiLetter(reference[0])
+            && reference.AsSpan(0, colon).IndexOfAnyExcept(SchemeCharacters) < 0;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SchemeCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
 }
 
 /// <summary>

@@ -177,7 +177,8 @@ public sealed partial class AlertPipeline(
                 return new FeedOutcome { FeedId = feed.Id, NotModified = true, NewAlertIds = told };
             }
 
-            var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, url);
+            // Relative links resolve against where the body came from, after any redirect (RFC 3986 §5.1.3).
+            var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, fetched.Location ?? url);
             if (parsed.Repairs is not null)
             {
                 logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, parsed.Repairs);

@@ -29,6 +29,35 @@ public sealed class FeedParserTests
         Assert.Equal(new DateTimeOffset(2023, 5, 25, 18, 40, 0, TimeSpan.Zero), first.Published);
     }
 
+    [Theory]
+    [InlineData("/story/1", "https://wire.example.com/story/1")] // path-absolute: a file path to .NET on Linux
+    [InlineData("//cdn.example.com/x", "https://cdn.example.com/x")] // network-path: the feed's scheme
+    [InlineData("story/2", "https://wire.example.com/story/2")]
+    [InlineData("?id=3", "https://wire.example.com/feed.xml?id=3")]
+    [InlineData("  https://other.example.com/a  ", "https://other.example.com/a")]
+    [InlineData("HTTPS://Other.Example.com/B", "https://other.example.com/B")]
+    [InlineData("file:///etc/passwd", null)]
+    [InlineData("javascript:alert(1)", null)]
+    [InlineData("mailto:desk@example.com", null)]
+    public void Parse_EveryLinkForm_ResolvesAsABrowserWould(string link, string? expected)
+    {
+        var rss = $"<rss version=\"2.0\"><channel><title>t</title><item><title>Rapidus</title><link>{System.Security.SecurityElement.Escape(link)}</link></item></channel></rss>";
+
+        var item = Assert.Single(FeedParser.Parse("test", Encoding.UTF8.GetBytes(rss), null, FeedUrl));
+
+        Assert.Equal(expected, item.Link);
+    }
+
+    [Fact]
+    public void Parse_AnItemWithoutAGuid_IsKeyedByItsResolvedLink_SoAPathLinkKeepsItsIdentity()
+    {
+        var rss = "<rss version=\"2.0\"><channel><title>t</title><item><title>A</title><link>/story/1</link></item><item><title>A</title><link>/story/2</link></item></channel></rss>";
+
+        var items = FeedParser.Parse("test", Encoding.UTF8.GetBytes(rss), null, FeedUrl);
+
+        Assert.Equal([ItemKeys.Hash("link|https://wire.example.com/story/1"), ItemKeys.Hash("link|https://wire.example.com/story/2")], items.Select(i => i.Key));
+    }
+
     [Fact]
     public void Parse_Rss20_KeysByGuidThenLinkThenContent()
     {

@@ -98,6 +98,19 @@ public sealed class PollingTests : IAsyncLifetime
         Assert.Contains(host.Logs.Lines, l => l.Contains($"Feed moved moved permanently to {server.Url("/new-home")}", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Redirect_RelativeLinks_ResolveAgainstWhereTheFeedWasServed_NotTheUrlFirstAsked()
+    {
+        server.Map("/old/feed", context => Redirect(context, 302, "/new/section/feed"))
+            .MapText("/new/section/feed", Rss("<item><title>Rapidus</title><link>story/1</link></item>"));
+        using var host = Host(Feed("moving", "/old/feed"));
+
+        await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        var alert = Assert.Single(await host.Outbox.ListAsync(null, 10, default)).Alert;
+        Assert.Equal(server.Url("/new/section/story/1").AbsoluteUri, alert.Item.Link);
+    }
+
     [Theory]
     [InlineData(5, null)]
     [InlineData(6, "too-many-redirects")]
