@@ -88,6 +88,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
                 AverageGap = e.GetInt64("AverageGapMs") is { } gap ? TimeSpan.FromMilliseconds(gap) : null,
                 LastPublishedAt = e.GetDateTimeOffset("LastPublishedAt"),
                 FailureReported = e.GetBoolean("FailureReported") ?? false,
+                RetryAfterUntil = e.GetDateTimeOffset("RetryAfterUntil"),
                 LeaseUntil = e.GetDateTimeOffset("LeaseUntil"),
                 Version = e.ETag.ToString(),
             };
@@ -116,6 +117,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
             ["AverageGapMs"] = (long?)state.AverageGap?.TotalMilliseconds,
             ["LastPublishedAt"] = state.LastPublishedAt,
             ["FailureReported"] = state.FailureReported,
+            ["RetryAfterUntil"] = state.RetryAfterUntil,
         };
         // Replace drops LeaseUntil: saving the poll's outcome releases the lease.
         await feedTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);

@@ -26,6 +26,11 @@ internal static class SummaryView
         }
 
         table.AddRow("  failed", summary.FeedsFailed > 0 ? $"[red]{summary.FeedsFailed}[/]" : "0");
+        if (summary.Skipped.Count > 0)
+        {
+            table.AddRow("feeds skipped (gone, Retry-After)", $"{summary.Skipped.Count}");
+        }
+
         table.AddRow("new items", $"{summary.NewItems}");
         if (summary.BacklogItems > 0)
         {
@@ -74,6 +79,18 @@ internal static class SummaryView
             }
 
             console.Write(repaired);
+        }
+
+        if (summary.Skipped.Count > 0)
+        {
+            var skipped = new Table().Border(TableBorder.Simple).Title("feeds not polled, as their servers asked");
+            skipped.AddColumns("feed", "why");
+            foreach (var feed in summary.Skipped)
+            {
+                skipped.AddRow(Markup.Escape(feed.FeedId), Markup.Escape(feed.Reason));
+            }
+
+            console.Write(skipped);
         }
     }
 }

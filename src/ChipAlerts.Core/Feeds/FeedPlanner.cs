@@ -22,6 +22,14 @@ public sealed class FeedPlanner(IOptions<FetchOptions> options, RandomSource ran
     public IReadOnlyList<FeedConfig> Due(IEnumerable<FeedConfig> feeds, IReadOnlyDictionary<string, FeedState> states, DateTimeOffset now) =>
         [.. feeds.Where(f => !states.TryGetValue(f.Id, out var state) || (!IsGone(f, state) && (state.NextPollAt is null || state.NextPollAt <= now)))];
 
+    /// <summary>
+    /// Every feed the publisher has not asked us to leave: all but those gone (410) at their configured url and
+    /// those whose Retry-After has not run out. What `once` polls, whatever the schedule says: a cron user runs it
+    /// every few minutes, and it must keep the publisher's wishes as the scheduler does.
+    /// </summary>
+    public IReadOnlyList<FeedConfig> Allowed(IEnumerable<FeedConfig> feeds, IReadOnlyDictionary<string, FeedState> states, DateTimeOffset now) =>
+        [.. feeds.Where(f => !states.TryGetValue(f.Id, out var state) || (!IsGone(f, state) && !(state.RetryAfterUntil > now)))];
+
     /// <summary>The feed answered 410 Gone at the url the configuration still gives.</summary>
     public static bool IsGone(FeedConfig feed, FeedState state) => state.GoneUrl is not null && state.GoneUrl == feed.Url;
 

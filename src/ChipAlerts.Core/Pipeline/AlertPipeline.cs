@@ -41,7 +41,7 @@ public sealed partial class AlertPipeline(
         var started = time.GetTimestamp();
         var states = await feedStates.GetFeedStatesAsync(cancellationToken);
         var storeWarning = states.Count == 0 && config.Config.Feeds.Count > 0 ? StoreIsEmpty() : null;
-        var due = allFeeds ? config.Config.Feeds : planner.Due(config.Config.Feeds, states, time.GetUtcNow());
+        var due = allFeeds ? planner.Allowed(config.Config.Feeds, states, time.GetUtcNow()) : planner.Due(config.Config.Feeds, states, time.GetUtcNow());
 
         var outcomes = new FeedOutcome[due.Count];
         // At most MaxConcurrency feeds at once, and at most MaxPerHost of them from one host.
@@ -77,6 +77,7 @@ public sealed partial class AlertPipeline(
 
         var delivery = await outbox.DeliverDueAsync(cancellationToken);
         var polled = outcomes.Where(o => !o.LeasedElsewhere).ToList();
+        var skipped = allFeeds ? config.Config.Feeds.Except(due).Select(f => Skipped(f, states[f.Id], time.GetUtcNow())).ToList() : [];
         return new CycleSummary
         {
             FeedsPolled = polled.Count,
@@ -97,9 +98,15 @@ public sealed partial class AlertPipeline(
             Failures = [.. outcomes.Where(o => o.Failed).Select(o => new FeedFailure(o.FeedId, o.ErrorCode!, o.Error!))],
             Repaired = [.. outcomes.Where(o => o.Repairs is not null).Select(o => new FeedRepaired(o.FeedId, o.Repairs!))],
             StoreWarning = storeWarning,
+            Skipped = skipped,
             Elapsed = time.GetElapsedTime(started),
         };
     }
+
+    /// <summary>Why a poll of every feed left this one alone: the publisher said so.</summary>
+    private static FeedSkipped Skipped(FeedConfig feed, FeedState state, DateTimeOffset now) => FeedPlanner.IsGone(feed, state)
+        ? new(feed.Id, $"gone: it answered 410 Gone at {feed.Url}; give the feed a new url, or remove it")
+        : new(feed.Id, $"the server asked to wait (Retry-After) until {state.RetryAfterUntil:u}, {(state.RetryAfterUntil!.Value - now).TotalMinutes:N0} min from now");
 
     /// <summary>
     /// A store with no state while feeds are configured is new, emptied or lost (a deleted data folder, a
@@ -289,6 +296,7 @@ public sealed partial class AlertPipeline(
                 LastError = failure.Message,
                 ConsecutiveFailures = failures,
                 GoneUrl = failure.Code == "gone" ? feed.Url : state.GoneUrl,
+                RetryAfterUntil = failure.RetryAfter is { } wait ? now + wait : null,
             };
             LogFeedFailed(feed.Id, url, failure.Code, failure.Message);
             metrics.FeedPolled("failed", failure.Code, fetchTook);
@@ -355,6 +363,7 @@ public sealed partial class AlertPipeline(
             FailureReported = false,
             ItemsSeen = state.ItemsSeen + fresh.Count,
             GoneUrl = null,
+            RetryAfterUntil = null,
             MinInterval = floors.Count > 0 ? floors.Max() : parsed is null ? state.MinInterval : null,
             AverageGap = dates.Count >= 2 ? (dates[^1] - dates[0]) / (dates.Count - 1) : state.AverageGap,
             LastPublishedAt = newest > state.LastPublishedAt || state.LastPublishedAt is null ? newest : state.LastPublishedAt,

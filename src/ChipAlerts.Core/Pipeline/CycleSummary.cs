@@ -40,6 +40,9 @@ public sealed record PlannedVersion(string? StateVersion);
 
 public sealed record FeedFailure(string FeedId, string Code, string Message);
 
+/// <summary>A feed a poll of every feed left alone because its publisher said so (410 Gone, Retry-After), and why.</summary>
+public sealed record FeedSkipped(string FeedId, string Reason);
+
 /// <summary>A feed that was not well-formed and was read after the lenient second pass mended it.</summary>
 public sealed record FeedRepaired(string FeedId, string Repairs);
 
@@ -78,6 +81,9 @@ public sealed record CycleSummary
     public required IReadOnlyList<FeedFailure> Failures { get; init; }
 
     public IReadOnlyList<FeedRepaired> Repaired { get; init; } = [];
+
+    /// <summary>Feeds `once` did not poll: gone, or asked to wait by their server.</summary>
+    public IReadOnlyList<FeedSkipped> Skipped { get; init; } = [];
 
     /// <summary>Set when the store held no state at all while the configuration has feeds: new, emptied or lost (the message names where).</summary>
     public string? StoreWarning { get; init; }

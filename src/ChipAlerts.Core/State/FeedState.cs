@@ -31,6 +31,9 @@ public sealed record FeedState
     /// <summary>The newest item's date (or, for undated items, when we first saw it).</summary>
     public DateTimeOffset? LastPublishedAt { get; init; }
 
+    /// <summary>The end of the wait the publisher asked for with Retry-After (429, 503); even `once` keeps it.</summary>
+    public DateTimeOffset? RetryAfterUntil { get; init; }
+
     /// <summary>The operator has been told about the current run of failures (and will be told when it ends).</summary>
     public bool FailureReported { get; init; }
 

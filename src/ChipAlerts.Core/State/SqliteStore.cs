@@ -89,7 +89,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
 
         AddColumnIfMissing(connection, "items", "summary", "TEXT NOT NULL DEFAULT ''");
         AddColumnIfMissing(connection, "items", "fingerprint", "TEXT");
-        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0", "lease_until INTEGER", "version INTEGER NOT NULL DEFAULT 0"])
+        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0", "lease_until INTEGER", "version INTEGER NOT NULL DEFAULT 0", "retry_after_until INTEGER"])
         {
             AddColumnIfMissing(connection, "feeds", column[..column.IndexOf(' ', StringComparison.Ordinal)], column[(column.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
         }
@@ -108,7 +108,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         await using var connection = Open();
         await using var command = Command(connection, """
             SELECT feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
-                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, lease_until, version FROM feeds
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, lease_until, version, retry_after_until FROM feeds
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var states = new Dictionary<string, FeedState>(StringComparer.Ordinal);
@@ -135,6 +135,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
                 FailureReported = reader.GetInt64(16) != 0,
                 LeaseUntil = NullableInstant(reader, 17),
                 Version = reader.GetInt64(18).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                RetryAfterUntil = NullableInstant(reader, 19),
             };
             states[state.FeedId] = state;
         }
@@ -146,19 +147,19 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
     {
         await using var command = Command(connection, """
             INSERT INTO feeds (feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
-                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported)
-            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen, $movedFrom, $movedTo, $gone, $minInterval, $gap, $published, $reported)
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, retry_after_until)
+            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen, $movedFrom, $movedTo, $gone, $minInterval, $gap, $published, $reported, $retryAfter)
             ON CONFLICT (feed_id) DO UPDATE SET etag = $etag, last_modified = $lm, last_polled_at = $polled, next_poll_at = $next,
                 last_success_at = $success, last_error_code = $code, last_error = $error, consecutive_failures = $failures, items_seen = $seen,
                 moved_from = $movedFrom, moved_to = $movedTo, gone_url = $gone, min_interval_ms = $minInterval, average_gap_ms = $gap,
-                last_published_at = $published, failure_reported = $reported, lease_until = NULL, version = version + 1
+                last_published_at = $published, failure_reported = $reported, retry_after_until = $retryAfter, lease_until = NULL, version = version + 1
             """,
             ("$id", state.FeedId), ("$etag", state.ETag), ("$lm", state.LastModified), ("$polled", Millis(state.LastPolledAt)),
             ("$next", Millis(state.NextPollAt)), ("$success", Millis(state.LastSuccessAt)), ("$code", state.LastErrorCode),
             ("$error", state.LastError), ("$failures", state.ConsecutiveFailures), ("$seen", state.ItemsSeen),
             ("$movedFrom", state.MovedFrom), ("$movedTo", state.MovedTo), ("$gone", state.GoneUrl),
             ("$minInterval", (long?)state.MinInterval?.TotalMilliseconds), ("$gap", (long?)state.AverageGap?.TotalMilliseconds),
-            ("$published", Millis(state.LastPublishedAt)), ("$reported", state.FailureReported ? 1 : 0));
+            ("$published", Millis(state.LastPublishedAt)), ("$reported", state.FailureReported ? 1 : 0), ("$retryAfter", Millis(state.RetryAfterUntil)));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }, cancellationToken);
 

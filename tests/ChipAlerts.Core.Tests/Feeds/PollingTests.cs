@@ -170,6 +170,31 @@ public sealed class PollingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PollingEveryFeed_AsOnceDoes_StillKeeps410GoneAndRetryAfter_AndSaysWhy()
+    {
+        server.MapText("/gone", "", status: 410).Map("/busy", context =>
+        {
+            context.Response.StatusCode = 503;
+            context.Response.Headers.RetryAfter = "3600";
+            return Task.CompletedTask;
+        }).MapText("/calm", Rss("<item><title>t</title><guid>1</guid></item>"));
+        using var host = Host(Feed("gone", "/gone"), Feed("busy", "/busy"), Feed("calm", "/calm"));
+
+        await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        time.Advance(TimeSpan.FromMinutes(5)); // cron runs `once` again
+        var again = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        time.Advance(TimeSpan.FromMinutes(56)); // the hour asked for has passed
+        var later = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal((1, 2, 3), (server.CountRequests("/gone"), server.CountRequests("/busy"), server.CountRequests("/calm")));
+        Assert.Equal(1, again.FeedsPolled);
+        Assert.Equal(
+            ["busy: the server asked to wait (Retry-After) until 2026-01-01 13:00:00Z, 55 min from now", $"gone: gone: it answered 410 Gone at {server.Url("/gone")}; give the feed a new url, or remove it"],
+            again.Skipped.Select(s => $"{s.FeedId}: {s.Reason}").Order());
+        Assert.Equal(["gone"], later.Skipped.Select(s => s.FeedId));
+    }
+
+    [Fact]
     public async Task Fetch_NotModified_CostsNothingAndKeepsValidators()
     {
         server.MapFeed("/etag", Rss("<item><title>t</title><guid>1</guid></item>"));

@@ -269,6 +269,7 @@ public abstract class StoreContractTests<TStore>
             AverageGap = TimeSpan.FromHours(3),
             LastPublishedAt = Now.AddHours(-1),
             FailureReported = true,
+            RetryAfterUntil = Now.AddHours(2),
         };
         await Open().SaveFeedStateAsync(state, default);
         await Open().SaveFeedStateAsync(state with { ItemsSeen = 43 }, default);
