@@ -20,26 +20,36 @@ public sealed class PollSchedule(LoadedConfig config, IConfiguration settings, T
 
     public DateTimeOffset? NextAfter(DateTimeOffset instant) => cron.GetNextOccurrence(instant, TimeZoneInfo.Utc);
 
-    /// <summary>Runs <paramref name="cycle"/> at every occurrence until cancelled.</summary>
+    /// <summary>
+    /// Runs <paramref name="cycle"/> at every occurrence until cancelled, once per occurrence: a timer may wake a
+    /// few milliseconds early, and waking at 14:59:59.995 must neither run the 15:00 cycle early nor take 15:00
+    /// for the next occurrence and run it again a moment later.
+    /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> cycle, CancellationToken cancellationToken)
     {
+        DateTimeOffset? last = null;
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            if (NextAfter(now) is not { } next)
+            if (NextAfter(last > now ? last.Value : now) is not { } next)
             {
                 return;
             }
 
             try
             {
-                await Task.Delay(next - now, time, cancellationToken);
+                while (now < next)
+                {
+                    await Task.Delay(next - now, time, cancellationToken);
+                    now = time.GetUtcNow();
+                }
             }
             catch (OperationCanceledException)
             {
                 return;
             }
 
+            last = next;
             await cycle(cancellationToken);
         }
     }
