@@ -63,7 +63,7 @@ public sealed class FeedsCommandTests : IDisposable
     {
         var source = CliRunner.WriteSamples(dir, json => json.Replace(
             "\"feeds\": [",
-            "\"feeds\": [\n    { \"id\": \"wire-web\", \"name\": \"Wire & Web\", \"url\": \"https://wire.example.com/rss?x=1&y=2\" },",
+            "\"feeds\": [\n    { \"id\": \"wire-web\", \"name\": \"Wire & Web\", \"url\": \"https://wire.example.com/rss?x=1&y=2\" },\n    { \"id\": \"desk-web\", \"name\": \"Policy Desk\", \"url\": \"https://policy2.example.com/atom\" },",
             StringComparison.Ordinal));
         var opml = dir.File("feeds.opml");
         Assert.Equal(0, (await CliRunner.RunAsync(On(source, "feeds", "export", "--output", opml))).ExitCode);
@@ -89,12 +89,43 @@ public sealed class FeedsCommandTests : IDisposable
         var written = await File.ReadAllTextAsync(target);
         Assert.Contains("// a comment the import must keep", written, StringComparison.Ordinal);
         Assert.Contains("""{ "id": "wire-web", "name": "Wire & Web", "url": "https://wire.example.com/rss?x=1&y=2" }""", written, StringComparison.Ordinal);
-        Assert.Contains("OK: 5 feeds", (await CliRunner.RunAsync(On(target, "check"))).Output, StringComparison.Ordinal);
+        Assert.Contains("skipped: a file on this machine", import.Output, StringComparison.Ordinal); // the bundled samples are local files
+        Assert.Contains("OK: 3 feeds", (await CliRunner.RunAsync(On(target, "check"))).Output, StringComparison.Ordinal);
 
         var again = await CliRunner.RunAsync(On(target, "feeds", "import", opml));
         Assert.Contains("Nothing to add", again.Output, StringComparison.Ordinal);
         Assert.Equal(written, await File.ReadAllTextAsync(target));
     }
+
+    [Fact]
+    public async Task Import_AnOpmlFromElsewhere_GetsThePollingGuard_NoLocalFilesNoPrivateAddresses()
+    {
+        var opml = dir.File("hostile.opml");
+        await File.WriteAllTextAsync(opml, """
+            <opml version="2.0"><head><title>t</title></head><body>
+              <outline type="rss" text="Passwords" xmlUrl="file:///etc/passwd"/>
+              <outline type="rss" text="Metadata" xmlUrl="http://169.254.169.254/latest/meta-data/"/>
+              <outline type="rss" text="Router" xmlUrl="http://192.168.1.1/feed"/>
+              <outline type="rss" text="Self" xmlUrl="http://localhost:8080/rss"/>
+              <outline type="rss" text="Six" xmlUrl="http://[::1]/rss"/>
+              <outline type="rss" text="Real" xmlUrl="https://news.example.com/rss"/>
+            </body></opml>
+            """);
+        var target = dir.File("import.json");
+        await File.WriteAllTextAsync(target, """{ "feeds": [ { "id": "x", "url": "https://x.example.com/rss" } ], "watchLists": [ { "name": "AI", "query": "=AI" } ], "subscribers": [] }""");
+
+        var import = await CliRunner.RunAsync(On(target, "feeds", "import", opml));
+
+        Assert.Equal(0, import.ExitCode);
+        Assert.Equal(1, CountOf(import.Output, "skipped: a file on this machine"));
+        Assert.Equal(4, CountOf(import.Output, "skipped: a loopback or private-network address"));
+        var written = await File.ReadAllTextAsync(target);
+        Assert.Contains("https://news.example.com/rss", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("passwd", written, StringComparison.Ordinal);
+        Assert.DoesNotContain("169.254", written, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
     [Fact]
     public async Task Import_NotOpml_SaysSoAndChangesNothing()

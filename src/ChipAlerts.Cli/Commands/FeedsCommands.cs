@@ -113,6 +113,11 @@ public sealed class FeedsImportSettings : CommonSettings
 /// <summary>`chipalerts feeds import FILE.opml`: adds the OPML's feeds that are not configured yet to the configuration file.</summary>
 public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand<FeedsImportSettings>(consoles)
 {
+    /// <summary>localhost, or an IP literal that is not a public internet address (host names are checked after DNS, when polled).</summary>
+    private static bool IsPrivateLiteral(Uri url) =>
+        url.IsLoopback || url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && !NetworkGuard.IsPublic(address);
+
     protected override bool SendsNothing => true;
 
     /// <summary>Where the preview goes: stdout, or stderr when stdout is the --json result.</summary>
@@ -140,15 +145,25 @@ public sealed class FeedsImportCommand(CliConsoles consoles) : ConfiguredCommand
 
         var known = config.Config.Feeds.Select(f => config.ResolveFeedUrl(f).AbsoluteUri).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var ids = config.Config.Feeds.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var fetch = services.GetRequiredService<IOptions<FetchOptions>>().Value;
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumns("feed", "url", "");
         var added = new List<FeedConfig>();
         foreach (var feed in listed)
         {
             string outcome;
+            // An OPML file comes from elsewhere: its urls get the guard that polling gives, before anything is fetched.
             if (!Uri.TryCreate(feed.XmlUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "file"))
             {
-                outcome = "[red]skipped: not an http(s) or file url[/]";
+                outcome = "[red]skipped: not an http(s) url[/]";
+            }
+            else if (url.IsFile)
+            {
+                outcome = "[red]skipped: a file on this machine; an imported list may not point at local files (add it to the configuration by hand if you mean it)[/]";
+            }
+            else if (!fetch.AllowPrivateNetworks && !fetch.AllowedPrivateHosts.Contains(url.Host, StringComparer.OrdinalIgnoreCase) && IsPrivateLiteral(url))
+            {
+                outcome = "[red]skipped: a loopback or private-network address (ChipAlerts:Fetch:AllowPrivateNetworks)[/]";
             }
             else if (!known.Add(url.AbsoluteUri))
             {

@@ -37,6 +37,11 @@ internal static class SummaryView
             table.AddRow("  backlog, not alerted", $"{summary.BacklogItems}");
         }
 
+        if (summary.ItemsPastCap > 0)
+        {
+            table.AddRow("items past MaxItems, not read", $"[yellow]{summary.ItemsPastCap}[/]");
+        }
+
         foreach (var (list, count) in summary.MatchesPerList)
         {
             table.AddRow($"  matched {Markup.Escape(list)}", $"{count}");

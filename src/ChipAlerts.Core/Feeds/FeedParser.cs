@@ -10,7 +10,8 @@ public static class FeedParser
 {
     public const int MaxTitleLength = 500;
     public const int MaxSummaryLength = 4000;
-    public const int MaxItems = 1000;
+    /// <summary>Items read of one document by default (ChipAlerts:Fetch:MaxItems); the rest are counted, not read.</summary>
+    public const int DefaultMaxItems = 1000;
 
     public static IReadOnlyList<FeedItem> Parse(string feedId, byte[] body, string? charset, Uri feedUrl) =>
         ParseFeed(feedId, body, charset, feedUrl).Items;
@@ -19,7 +20,7 @@ public static class FeedParser
     /// The items, and what the lenient second pass mended, if it had to: a document that is not
     /// well-formed only because of bare '&amp;' or undeclared HTML entities is mended and read.
     /// </summary>
-    public static ParsedFeed ParseFeed(string feedId, byte[] body, string? charset, Uri feedUrl)
+    public static ParsedFeed ParseFeed(string feedId, byte[] body, string? charset, Uri feedUrl, int maxItems = DefaultMaxItems)
     {
         string document;
         string? repairs = null;
@@ -54,7 +55,7 @@ public static class FeedParser
 
         var items = new List<FeedItem>();
         var fingerprintsByKey = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in feed.Items.Take(MaxItems))
+        foreach (var entry in feed.Items.Take(maxItems))
         {
             var item = ToFeedItem(feedId, entry, feedUrl);
             // A publisher that gives two different items one guid: the second is keyed by its text too,
@@ -67,7 +68,11 @@ public static class FeedParser
             items.Add(item);
         }
 
-        return new ParsedFeed(items, repairs, Ttl(feed)) { Title = TextNormalizer.ToPlainText(feed.Title, MaxTitleLength) };
+        return new ParsedFeed(items, repairs, Ttl(feed))
+        {
+            Title = TextNormalizer.ToPlainText(feed.Title, MaxTitleLength),
+            ItemsPastCap = Math.Max(0, feed.Items.Count - maxItems),
+        };
     }
 
     /// <summary>RSS &lt;ttl&gt;: minutes the publisher asks readers to wait between polls.</summary>
@@ -170,4 +175,7 @@ public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs, 
 {
     /// <summary>The feed's own title, as plain text.</summary>
     public string Title { get; init; } = "";
+
+    /// <summary>Items of the document past the cap (the first ones in document order are read), so the caller can say so.</summary>
+    public int ItemsPastCap { get; init; }
 }

@@ -15,6 +15,10 @@ public sealed class FetchOptions
     [Range(1024, 512L * 1024 * 1024)]
     public long MaxBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>Items read of one feed document, in document order (feeds list the newest first); the rest are reported, not read.</summary>
+    [Range(1, 100_000)]
+    public int MaxItems { get; set; } = FeedParser.DefaultMaxItems;
+
     /// <summary>How many feeds are fetched at once.</summary>
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 8;

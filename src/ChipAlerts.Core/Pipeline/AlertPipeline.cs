@@ -86,6 +86,7 @@ public sealed partial class AlertPipeline(
             FeedsFailed = outcomes.Count(o => o.Failed),
             NewItems = outcomes.Sum(o => o.NewItems),
             BacklogItems = outcomes.Sum(o => o.Backlog),
+            ItemsPastCap = outcomes.Sum(o => o.ItemsPastCap),
             MatchesPerList = config.Config.WatchLists.ToDictionary(
                 l => l.Name,
                 l => outcomes.Sum(o => o.MatchesPerList.GetValueOrDefault(l.Name))),
@@ -185,7 +186,12 @@ public sealed partial class AlertPipeline(
             }
 
             // Relative links resolve against where the body came from, after any redirect (RFC 3986 §5.1.3).
-            var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, fetched.Location ?? url);
+            var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, fetched.Location ?? url, fetchOptions.Value.MaxItems);
+            if (parsed.ItemsPastCap > 0)
+            {
+                LogItemsPastCap(feed.Id, parsed.Items.Count + parsed.ItemsPastCap, fetchOptions.Value.MaxItems, parsed.ItemsPastCap);
+            }
+
             if (parsed.Repairs is not null)
             {
                 logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, parsed.Repairs);
@@ -272,6 +278,7 @@ public sealed partial class AlertPipeline(
                 StoryCopies = storyCopies,
                 NewAlertIds = stored,
                 Repairs = parsed.Repairs,
+                ItemsPastCap = parsed.ItemsPastCap,
                 UnreadableDates = items.Count(i => i.UnreadableDate is not null),
             };
         }
@@ -373,6 +380,9 @@ public sealed partial class AlertPipeline(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Feed {FeedId}: first poll; {Count} item(s) published before the backfill window ({Backfill}) recorded as seen, without alerts.")]
     private partial void LogBacklog(string feedId, int count, string backfill);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId} lists {Count} items; the first {Cap} were read (ChipAlerts:Fetch:MaxItems) and {PastCap} were not.")]
+    private partial void LogItemsPastCap(string feedId, int count, int cap, int pastCap);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private partial void LogStoreEmpty(string message);

@@ -23,6 +23,9 @@ public sealed record FeedOutcome
 
     public int AlertsCreated => NewAlertIds.Count;
 
+    /// <summary>Items of the document past ChipAlerts:Fetch:MaxItems, not read.</summary>
+    public int ItemsPastCap { get; init; }
+
     /// <summary>Set when the feed was not well-formed and the lenient second pass mended it: what it mended.</summary>
     public string? Repairs { get; init; }
 
@@ -59,6 +62,9 @@ public sealed record CycleSummary
 
     /// <summary>Of the new items, those of first polls recorded as seen without alerting (the backlog rule).</summary>
     public int BacklogItems { get; init; }
+
+    /// <summary>Items past ChipAlerts:Fetch:MaxItems in the documents read: not read, not seen, not alerted.</summary>
+    public int ItemsPastCap { get; init; }
     public required IReadOnlyDictionary<string, int> MatchesPerList { get; init; }
 
     /// <summary>Of the matched items, those that joined a story already known: they alert only for lists it had not matched.</summary>

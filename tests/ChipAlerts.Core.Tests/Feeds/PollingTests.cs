@@ -194,6 +194,20 @@ public sealed class PollingTests : IAsyncLifetime
         Assert.Equal(["gone"], later.Skipped.Select(s => s.FeedId));
     }
 
+    [Theory]
+    [InlineData(null, 1000, 500)] // the default cap: said, not silent
+    [InlineData("2000", 1500, 0)]
+    public async Task AFeedOfMoreItemsThanTheCap_IsReadUpToIt_AndTheRestIsReported(string? cap, int read, int past)
+    {
+        server.MapText("/big", Rss([.. Enumerable.Range(0, 1500).Select(i => $"<item><title>Item {i}</title><guid>g{i}</guid></item>")]));
+        using var host = Host(cap is null ? new Dictionary<string, string?>() : new Dictionary<string, string?> { ["ChipAlerts:Fetch:MaxItems"] = cap }, Feed("big", "/big"));
+
+        var cycle = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
+
+        Assert.Equal((read, past), (cycle.NewItems, cycle.ItemsPastCap));
+        Assert.Equal(past > 0, host.Logs.Lines.Any(l => l.Contains("Feed big lists 1500 items; the first 1000 were read (ChipAlerts:Fetch:MaxItems) and 500 were not.", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task Fetch_NotModified_CostsNothingAndKeepsValidators()
     {
