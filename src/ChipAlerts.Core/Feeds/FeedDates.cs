@@ -39,7 +39,17 @@ public static partial class FeedDates
         "d MMM yyyy H:m:s", "d MMM yyyy H:m", "d MMM yyyy", "d MMM yy H:m:s", "d MMM yy H:m", "d MMM yy",
     ];
 
-    public static DateTimeOffset? Parse(string? value)
+    /// <summary>
+    /// Zone names that mean one thing in one language's feeds and another elsewhere: "CST" is China Standard Time
+    /// (UTC+8) in a Chinese feed, US Central (UTC−6) in the rest.
+    /// </summary>
+    private static readonly Dictionary<(string Language, string Zone), TimeSpan> ZonesByLanguage = new()
+    {
+        [("zh", "CST")] = TimeSpan.FromHours(8),
+    };
+
+    /// <summary>Parses <paramref name="value"/>; <paramref name="language"/> (the feed's, "zh-cn") settles ambiguous zone names.</summary>
+    public static DateTimeOffset? Parse(string? value, string? language = null)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
@@ -69,6 +79,10 @@ public static partial class FeedDates
         {
             offset = TimeSpan.Zero;
         }
+        else if (ZonesByLanguage.TryGetValue((PrimaryLanguage(language), zone.ToUpperInvariant()), out var local))
+        {
+            offset = local;
+        }
         else if (Zones.TryGetValue(zone, out var named))
         {
             offset = named;
@@ -84,10 +98,14 @@ public static partial class FeedDates
             return null;
         }
 
-        return DateTime.TryParseExact(stamp, Rfc822Formats, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var local)
-            ? new DateTimeOffset(local, offset).ToUniversalTime()
+        return DateTime.TryParseExact(stamp, Rfc822Formats, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var clock)
+            ? new DateTimeOffset(clock, offset).ToUniversalTime()
             : null;
     }
+
+    /// <summary>"zh" of "zh-CN", "ZH_tw", " zh "; "" when none.</summary>
+    private static string PrimaryLanguage(string? language) =>
+        language?.Trim().Split('-', '_')[0].ToLowerInvariant() ?? "";
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}")]
     private static partial Regex IsoLike();

@@ -57,7 +57,7 @@ public static class FeedParser
         var fingerprintsByKey = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in feed.Items.Take(maxItems))
         {
-            var item = ToFeedItem(feedId, entry, feedUrl);
+            var item = ToFeedItem(feedId, entry, feedUrl, feed.Language);
             // A publisher that gives two different items one guid: the second is keyed by its text too,
             // so each alerts once instead of the second never alerting.
             if (!fingerprintsByKey.TryAdd(item.Key, item.Fingerprint!) && fingerprintsByKey[item.Key] != item.Fingerprint)
@@ -83,7 +83,7 @@ public static class FeedParser
             ? TimeSpan.FromMinutes(minutes)
             : null;
 
-    private static FeedItem ToFeedItem(string feedId, CodeHollow.FeedReader.FeedItem item, Uri feedUrl)
+    private static FeedItem ToFeedItem(string feedId, CodeHollow.FeedReader.FeedItem item, Uri feedUrl, string? language)
     {
         var title = TextNormalizer.ToPlainText(item.Title, MaxTitleLength);
         var summary = TextNormalizer.ToPlainText(item.Description ?? item.Content, MaxSummaryLength);
@@ -97,7 +97,7 @@ public static class FeedParser
         var dateText = item.SpecificItem is CodeHollow.FeedReader.Feeds.AtomFeedItem atom
             ? NullIfBlank(atom.PublishedDateString) ?? NullIfBlank(atom.UpdatedDateString)
             : NullIfBlank(item.PublishingDateString);
-        var published = FeedDates.Parse(dateText);
+        var published = FeedDates.Parse(dateText, language);
         return new FeedItem
         {
             FeedId = feedId,

@@ -21,6 +21,26 @@ public sealed class FeedDatesTests
     }
 
     [Theory]
+    [InlineData("zh-cn", "2025-09-15T02:00:00Z")] // China Standard Time, UTC+8
+    [InlineData("zh-TW", "2025-09-15T02:00:00Z")]
+    [InlineData("en-us", "2025-09-15T16:00:00Z")] // US Central, UTC-6
+    [InlineData(null, "2025-09-15T16:00:00Z")]
+    public void Parse_CST_IsChinaStandardTimeInAChineseFeed_AndUSCentralElsewhere(string? language, string expected)
+    {
+        Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), FeedDates.Parse("Mon, 15 Sep 2025 10:00:00 CST", language));
+    }
+
+    [Fact]
+    public void Parse_AChineseRssFeed_ReadsItsCSTDatesAsUtcPlusEight()
+    {
+        var rss = "<rss version=\"2.0\"><channel><title>新闻</title><language>zh-cn</language><item><title>美光</title><guid>1</guid><pubDate>Mon, 15 Sep 2025 10:00:00 CST</pubDate></item></channel></rss>";
+
+        var item = Assert.Single(FeedParser.Parse("zh", System.Text.Encoding.UTF8.GetBytes(rss), null, new Uri("https://news.example.cn/rss")));
+
+        Assert.Equal(new DateTimeOffset(2025, 9, 15, 2, 0, 0, TimeSpan.Zero), item.Published);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("yesterday-ish")]
