@@ -1,14 +1,33 @@
-using System.Net;
 using System.Text;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
 
 namespace ChipAlerts.Core.Feeds;
 
 /// <summary>
-/// Feed text to plain text: tags dropped (script and style with their content), entities decoded,
+/// Feed text to plain text as a browser shows it: parsed once by a real HTML parser (AngleSharp), script, style and
+/// other unrendered content dropped, attributes never read (an <c>alt="chart &gt; Rapidus"</c> is no text), block
+/// elements and line breaks separating words while inline ones do not ("Ra&lt;b&gt;pi&lt;/b&gt;dus" is one word),
+/// escaped markup kept as the text it is ("the &amp;lt;blink&amp;gt; tag" reads "the &lt;blink&gt; tag"). Then
 /// Unicode NFKC (full-width and compatibility forms folded), control characters removed, whitespace folded.
 /// </summary>
 public static class TextNormalizer
 {
+    // One parser a thread: feeds are parsed in parallel, and a parser is not documented as safe to share.
+    private static readonly ThreadLocal<HtmlParser> Parser = new(() => new HtmlParser());
+
+    private static readonly HashSet<string> Unrendered = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "script", "style", "noscript", "template", "head", "title", "iframe", "object", "svg", "math", "select", "button",
+    };
+
+    private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
+        "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody",
+        "td", "tfoot", "th", "thead", "tr", "ul", "img",
+    };
+
     public static string ToPlainText(string? html, int maxLength)
     {
         if (string.IsNullOrEmpty(html))
@@ -16,72 +35,78 @@ public static class TextNormalizer
             return "";
         }
 
-        var text = WebUtility.HtmlDecode(StripTags(html));
-        // Double-escaped feeds ("&amp;lt;b&amp;gt;") leave tags after the first decoding.
-        if (text.Contains('<', StringComparison.Ordinal) && text.Contains('>', StringComparison.Ordinal))
-        {
-            text = WebUtility.HtmlDecode(StripTags(text));
-        }
-
+        // Most titles have no markup at all: no parse for them.
+        var text = html.Contains('<', StringComparison.Ordinal) ? Render(html)
+            : html.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(html)
+            : html;
         text = text.Normalize(NormalizationForm.FormKC);
         return FoldWhitespace(text, maxLength);
     }
 
-    private static string StripTags(string html)
+    private static string Render(string html)
     {
+        using var document = Parser.Value!.ParseDocument(Guarded(html));
         var output = new StringBuilder(html.Length);
-        var i = 0;
-        while (i < html.Length)
+        if (document.Body is { } body)
         {
-            var c = html[i];
-            if (c != '<' || i + 1 >= html.Length || !(char.IsLetter(html[i + 1]) || html[i + 1] is '/' or '!' or '?'))
-            {
-                output.Append(c);
-                i++;
-                continue;
-            }
-
-            if (string.CompareOrdinal(html, i, "<!--", 0, 4) == 0)
-            {
-                var endComment = html.IndexOf("-->", i + 4, StringComparison.Ordinal);
-                i = endComment < 0 ? html.Length : endComment + 3;
-                continue;
-            }
-
-            var end = html.IndexOf('>', i + 1);
-            if (end < 0)
-            {
-                break;
-            }
-
-            var tag = html.AsSpan(i + 1, end - i - 1);
-            var skipTo = SkipContent(html, tag, end);
-            // Tags separate words: "<p>one</p><p>two</p>" reads "one two".
-            output.Append(' ');
-            i = skipTo;
+            Append(body.ChildNodes, output);
         }
 
         return output.ToString();
     }
 
-    private static int SkipContent(string html, ReadOnlySpan<char> tag, int end)
+    /// <summary>
+    /// What a parser would swallow to the end of the text, written as text instead: an opening <c>&lt;!--</c> that
+    /// is never closed, or a <c>&lt;script&gt;</c> or <c>&lt;style&gt;</c> without its end tag ("why &lt;script&gt; tags
+    /// matter to Micron" is a headline about tags, not a script).
+    /// </summary>
+    private static string Guarded(string html)
     {
+        var comment = html.IndexOf("<!--", StringComparison.Ordinal);
+        if (comment >= 0 && html.IndexOf("-->", comment + 4, StringComparison.Ordinal) < 0)
+        {
+            html = string.Concat(html.AsSpan(0, comment), "&lt;!--", html.AsSpan(comment + 4));
+        }
+
         foreach (var name in (ReadOnlySpan<string>)["script", "style"])
         {
-            if (tag.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+            var open = html.IndexOf("<" + name, StringComparison.OrdinalIgnoreCase);
+            if (open >= 0 && html.IndexOf("</" + name, open, StringComparison.OrdinalIgnoreCase) < 0)
             {
-                var close = html.IndexOf("</" + name, end, StringComparison.OrdinalIgnoreCase);
-                if (close < 0)
-                {
-                    return html.Length;
-                }
-
-                var closeEnd = html.IndexOf('>', close);
-                return closeEnd < 0 ? html.Length : closeEnd + 1;
+                html = string.Concat(html.AsSpan(0, open), "&lt;", html.AsSpan(open + 1));
             }
         }
 
-        return end + 1;
+        return html;
+    }
+
+    private static void Append(INodeList nodes, StringBuilder output)
+    {
+        foreach (var child in nodes)
+        {
+            switch (child)
+            {
+                case IText text:
+                    output.Append(text.Data);
+                    break;
+                case IElement element when Unrendered.Contains(element.LocalName):
+                    break;
+                case IElement element:
+                    var block = Blocks.Contains(element.LocalName);
+                    if (block)
+                    {
+                        output.Append(' ');
+                    }
+
+                    Append(element.ChildNodes, output);
+                    if (block)
+                    {
+                        output.Append(' ');
+                    }
+
+                    break;
+            }
+        }
     }
 
     private static string FoldWhitespace(string text, int maxLength)

@@ -6,9 +6,16 @@ public sealed class TextNormalizerTests
 {
     [Theory]
     [InlineData("<p>one</p><p>two</p>", "one two")]
-    [InlineData("a &lt;b&gt;bold&lt;/b&gt; c", "a bold c")]
+    [InlineData("a &lt;b&gt;bold&lt;/b&gt; c", "a <b>bold</b> c")] // escaped markup is text: decoded once, kept
+    [InlineData("History of the &lt;blink&gt; tag", "History of the <blink> tag")]
     [InlineData("Tom &amp; Jerry", "Tom & Jerry")]
-    [InlineData("x<script>evil()</script>y", "x y")]
+    [InlineData("x<script>evil()</script>y", "xy")] // as a browser shows it
+    [InlineData("Ra<b>pi</b>dus and <i>Micron</i>", "Rapidus and Micron")] // inline elements do not split words
+    [InlineData("<ul><li>one</li><li>two</li></ul>three<br>four", "one two three four")]
+    [InlineData("<img alt=\"chart > Rapidus\" src=\"a.png\"> Memory prices", "Memory prices")] // attributes are no text
+    [InlineData("Rapidus: why <script> tags matter to Micron", "Rapidus: why <script> tags matter to Micron")] // no end tag: a word, not a script
+    [InlineData("before <!-- never closed, after", "before <!-- never closed, after")]
+    [InlineData("<div><style>p { color: red }</style>styled</div>", "styled")]
     [InlineData("<!-- hidden -->shown", "shown")]
     [InlineData("  lots\n\tof \r\n space  ", "lots of space")]
     [InlineData("Ｍｉｃｒｏｎ　ｆｕｌｌ", "Micron full")]
