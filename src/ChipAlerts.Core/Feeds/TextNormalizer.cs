@@ -36,7 +36,8 @@ public static class TextNormalizer
         }
 
         // Most titles have no markup at all: no parse for them.
-        var text = html.Contains('<', StringComparison.Ordinal) ? Render(html)
+        // Numeric references go through the parser too: it reads "&#146;" as the ’ of windows-1252, as browsers do.
+        var text = html.Contains('<', StringComparison.Ordinal) || html.Contains("&#", StringComparison.Ordinal) ? Render(html)
             : html.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(html)
             : html;
         text = text.Normalize(NormalizationForm.FormKC);
