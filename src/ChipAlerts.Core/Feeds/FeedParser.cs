@@ -85,18 +85,22 @@ public static class FeedParser
 
     private static FeedItem ToFeedItem(string feedId, CodeHollow.FeedReader.FeedItem item, Uri feedUrl, string? language)
     {
-        var title = TextNormalizer.ToPlainText(item.Title, MaxTitleLength);
-        var summary = TextNormalizer.ToPlainText(item.Description ?? item.Content, MaxSummaryLength);
+        // What FeedReader leaves empty, the common namespaces often carry: read from the same parsed element.
+        var element = item.SpecificItem?.Element;
+        var title = TextNormalizer.ToPlainText(NullIfBlank(item.Title) ?? Extension(element, Dc, "title") ?? Extension(element, Media, "title"), MaxTitleLength);
+        var summary = TextNormalizer.ToPlainText(NullIfBlank(item.Description) ?? NullIfBlank(item.Content), MaxSummaryLength);
         if (summary.Length == 0)
         {
-            summary = TextNormalizer.ToPlainText(item.Content, MaxSummaryLength);
+            summary = TextNormalizer.ToPlainText(
+                Extension(element, Content, "encoded") ?? Extension(element, Dc, "description") ?? Extension(element, Media, "description") ?? Extension(element, Itunes, "summary"),
+                MaxSummaryLength);
         }
 
         var link = ResolveLink(item.Link, BaseOf(item.SpecificItem?.Element, feedUrl));
         // Atom: published, else updated (which every entry must have).
         var dateText = item.SpecificItem is CodeHollow.FeedReader.Feeds.AtomFeedItem atom
             ? NullIfBlank(atom.PublishedDateString) ?? NullIfBlank(atom.UpdatedDateString)
-            : NullIfBlank(item.PublishingDateString);
+            : NullIfBlank(item.PublishingDateString) ?? Extension(element, Dc, "date");
         var published = FeedDates.Parse(dateText, language);
         return new FeedItem
         {
@@ -112,6 +116,17 @@ public static class FeedParser
     }
 
     private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+
+    private static readonly System.Xml.Linq.XNamespace Dc = "http://purl.org/dc/elements/1.1/";
+    private static readonly System.Xml.Linq.XNamespace Content = "http://purl.org/rss/1.0/modules/content/";
+    private static readonly System.Xml.Linq.XNamespace Media = "http://search.yahoo.com/mrss/";
+    private static readonly System.Xml.Linq.XNamespace Itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd";
+
+    /// <summary>The text of a namespaced child of the item (Media RSS also inside its media:group); null when absent or blank.</summary>
+    private static string? Extension(System.Xml.Linq.XElement? item, System.Xml.Linq.XNamespace ns, string name) =>
+        item is null ? null
+            : NullIfBlank(item.Element(ns + name)?.Value)
+            ?? (ns == Media ? NullIfBlank(item.Element(Media + "group")?.Element(Media + name)?.Value) : null);
 
     /// <summary>
     /// The base a relative link resolves against: the feed's url, then every <c>xml:base</c> from the root

@@ -48,6 +48,24 @@ public sealed class FeedParserTests
         Assert.Equal(expected, item.Link);
     }
 
+    [Theory]
+    [InlineData("<dc:title>Rapidus starts 2nm line</dc:title><dc:description>From Hokkaido.</dc:description><dc:date>2025-07-18T03:00:00Z</dc:date>", "Rapidus starts 2nm line", "From Hokkaido.", "2025-07-18T03:00:00Z")]
+    [InlineData("<title>Rapidus</title><content:encoded><![CDATA[<p>The <b>full</b> story.</p>]]></content:encoded>", "Rapidus", "The full story.", null)]
+    [InlineData("<media:title>Micron video</media:title><media:description>HBM explained.</media:description>", "Micron video", "HBM explained.", null)]
+    [InlineData("<media:group><media:title>In a group</media:title><media:description>Grouped text.</media:description></media:group>", "In a group", "Grouped text.", null)]
+    [InlineData("<title>Podcast</title><itunes:summary>Episode about quantum.</itunes:summary>", "Podcast", "Episode about quantum.", null)]
+    public void Parse_TheCommonNamespaces_FillWhatTheCoreElementsLeaveEmpty(string elements, string title, string summary, string? date)
+    {
+        var rss = "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
+            + "xmlns:media=\"http://search.yahoo.com/mrss/\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\"><channel><title>t</title>"
+            + $"<item><guid>1</guid>{elements}</item></channel></rss>";
+
+        var item = Assert.Single(FeedParser.Parse("test", Encoding.UTF8.GetBytes(rss), null, FeedUrl));
+
+        Assert.Equal((title, summary), (item.Title, item.Summary));
+        Assert.Equal(date is null ? null : DateTimeOffset.Parse(date, System.Globalization.CultureInfo.InvariantCulture), item.Published);
+    }
+
     [Fact]
     public void Parse_AnItemWithoutAGuid_IsKeyedByItsResolvedLink_SoAPathLinkKeepsItsIdentity()
     {
