@@ -10,7 +10,10 @@ public sealed record Story
     /// <summary>Copies whose words a new item is compared with (the first ones); later copies are listed without them.</summary>
     public const int ComparedMembers = 8;
 
-    /// <summary>Copies a story lists; later ones still join it (by their keys) but are only counted. Bounded so a story, titles and links capped, stays under the 64 KiB a Table Storage property holds.</summary>
+    /// <summary>
+    /// Copies a story lists; later ones still join it (by their keys) but are only counted, unless they alert for a list of
+    /// their own. Bounded so a story, titles and links capped, stays under the 64 KiB a Table Storage property holds.
+    /// </summary>
     public const int ListedMembers = 30;
 
     public required string StoryId { get; init; }

@@ -151,7 +151,8 @@ public sealed partial class StoryIndex(IStoryStore store, IOptions<StoryOptions>
 
         var fresh = lists.Where(l => !joined.Lists.Contains(l, StringComparer.OrdinalIgnoreCase)).ToList();
         var copy = Member(item, feedName, text, now, best.Decision, best.Member, best.Similarity, fresh, keepWords: joined.Members.Count < Story.ComparedMembers);
-        var listed = joined.Members.Count < Story.ListedMembers;
+        // A copy that alerts is always listed, past the bound too: a re-poll after a crash must find it to make its alerts again.
+        var listed = joined.Members.Count < Story.ListedMembers || fresh.Count > 0;
         return (joined with
         {
             LastSeenAt = now,
