@@ -62,40 +62,24 @@ internal static class SummaryView
             console.MarkupLineInterpolated($"[yellow]{warning}[/]");
         }
 
-        if (summary.Failures.Count > 0)
-        {
-            var failures = new Table().Border(TableBorder.Simple).Title("[red]feed errors[/]");
-            failures.AddColumns("feed", "code", "error");
-            foreach (var failure in summary.Failures)
-            {
-                failures.AddRow(Markup.Escape(failure.FeedId), Markup.Escape(failure.Code), Markup.Escape(failure.Message));
-            }
+        WriteList(console, "[red]feed errors[/]", ["feed", "code", "error"], summary.Failures.Select(f => (string[])[f.FeedId, f.Code, f.Message]));
+        WriteList(console, "[yellow]feeds read after mending[/]", ["feed", "mended"], summary.Repaired.Select(f => (string[])[f.FeedId, f.Repairs]));
+        WriteList(console, "feeds not polled, as their servers asked", ["feed", "why"], summary.Skipped.Select(f => (string[])[f.FeedId, f.Reason]));
+    }
 
-            console.Write(failures);
+    /// <summary>A titled list under the summary, each cell feed text escaped; nothing when there are no rows.</summary>
+    private static void WriteList(IAnsiConsole console, string title, string[] columns, IEnumerable<string[]> rows)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title(title);
+        table.AddColumns(columns);
+        foreach (var row in rows)
+        {
+            table.AddRow([.. row.Select(Markup.Escape)]);
         }
 
-        if (summary.Repaired.Count > 0)
+        if (table.Rows.Count > 0)
         {
-            var repaired = new Table().Border(TableBorder.Simple).Title("[yellow]feeds read after mending[/]");
-            repaired.AddColumns("feed", "mended");
-            foreach (var feed in summary.Repaired)
-            {
-                repaired.AddRow(Markup.Escape(feed.FeedId), Markup.Escape(feed.Repairs));
-            }
-
-            console.Write(repaired);
-        }
-
-        if (summary.Skipped.Count > 0)
-        {
-            var skipped = new Table().Border(TableBorder.Simple).Title("feeds not polled, as their servers asked");
-            skipped.AddColumns("feed", "why");
-            foreach (var feed in summary.Skipped)
-            {
-                skipped.AddRow(Markup.Escape(feed.FeedId), Markup.Escape(feed.Reason));
-            }
-
-            console.Write(skipped);
+            console.Write(table);
         }
     }
 }
