@@ -82,20 +82,6 @@ public sealed class StoryText
         return (double)shared / (a.Count + b.Count - shared);
     }
 
-    /// <summary>|A ∩ B| / min(|A|, |B|): how much of the shorter item the longer one covers (a headline-only copy of a full item).</summary>
-    public static double Overlap(IReadOnlySet<ulong> a, IReadOnlySet<ulong> b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        if (a.Count == 0 || b.Count == 0)
-        {
-            return 0;
-        }
-
-        var (small, large) = a.Count <= b.Count ? (a, b) : (b, a);
-        return (double)small.Count(large.Contains) / small.Count;
-    }
-
     /// <summary>The words as stored: 8 bytes each, little-endian, base64.</summary>
     public static string Encode(IReadOnlySet<ulong> words)
     {

@@ -26,13 +26,12 @@ public sealed class StoryTextTests
     }
 
     [Fact]
-    public void Jaccard_AndOverlap_AreTheShareOfWordsInCommon()
+    public void Jaccard_IsTheShareOfWordsInCommon()
     {
         var a = Words("alpha beta gamma delta");
         var b = Words("alpha beta gamma epsilon zeta");
 
         Assert.Equal(3.0 / 6, StoryText.Jaccard(a, b), 3);
-        Assert.Equal(3.0 / 4, StoryText.Overlap(a, b), 3);
         Assert.Equal(0, StoryText.Jaccard(a, new HashSet<ulong>()));
     }
 
