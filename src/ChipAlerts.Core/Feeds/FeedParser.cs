@@ -88,7 +88,7 @@ public static class FeedParser
         // What FeedReader leaves empty, the common namespaces often carry: read from the same parsed element.
         var element = item.SpecificItem?.Element;
         var title = TextNormalizer.ToPlainText(NullIfBlank(item.Title) ?? Extension(element, Dc, "title") ?? Extension(element, Media, "title"), MaxTitleLength);
-        var summary = TextNormalizer.ToPlainText(NullIfBlank(item.Description) ?? NullIfBlank(item.Content), MaxSummaryLength);
+        var summary = TextNormalizer.ToPlainText(Base64Content(element) ?? NullIfBlank(item.Description) ?? NullIfBlank(item.Content), MaxSummaryLength);
         if (summary.Length == 0)
         {
             summary = TextNormalizer.ToPlainText(
@@ -121,6 +121,22 @@ public static class FeedParser
     private static readonly System.Xml.Linq.XNamespace Content = "http://purl.org/rss/1.0/modules/content/";
     private static readonly System.Xml.Linq.XNamespace Media = "http://search.yahoo.com/mrss/";
     private static readonly System.Xml.Linq.XNamespace Itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd";
+
+    /// <summary>
+    /// Atom 0.3's <c>mode="base64"</c> summary or content, decoded (UTF-8); null when there is none or it does not
+    /// decode, and the element is then read as it stands.
+    /// </summary>
+    private static string? Base64Content(System.Xml.Linq.XElement? entry)
+    {
+        var encoded = entry?.Elements().FirstOrDefault(e => e.Name.LocalName is "summary" or "content" && (string?)e.Attribute("mode") == "base64");
+        if (encoded is null)
+        {
+            return null;
+        }
+
+        var bytes = new byte[encoded.Value.Length];
+        return Convert.TryFromBase64String(encoded.Value.Trim(), bytes, out var written) ? NullIfBlank(FeedDecoder.Decode(bytes.AsSpan(0, written), "utf-8")) : null;
+    }
 
     /// <summary>The text of a namespaced child of the item (Media RSS also inside its media:group); null when absent or blank.</summary>
     private static string? Extension(System.Xml.Linq.XElement? item, System.Xml.Linq.XNamespace ns, string name) =>

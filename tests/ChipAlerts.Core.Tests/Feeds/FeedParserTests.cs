@@ -67,6 +67,18 @@ public sealed class FeedParserTests
     }
 
     [Fact]
+    public void Parse_Atom03Base64Content_IsDecoded_NotShownAsBase64()
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes("<p>Rapidus ships <b>2nm</b> samples — ラピダス</p>"));
+        var atom = "<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\"><title>t</title><entry><title>Rapidus</title><id>e1</id>"
+            + $"<content type=\"text/html\" mode=\"base64\">{encoded}</content></entry></feed>";
+
+        var item = Assert.Single(FeedParser.Parse("test", Encoding.UTF8.GetBytes(atom), null, FeedUrl));
+
+        Assert.Equal("Rapidus ships 2nm samples — ラピダス", item.Summary);
+    }
+
+    [Fact]
     public void Parse_AnItemWithoutAGuid_IsKeyedByItsResolvedLink_SoAPathLinkKeepsItsIdentity()
     {
         var rss = "<rss version=\"2.0\"><channel><title>t</title><item><title>A</title><link>/story/1</link></item><item><title>A</title><link>/story/2</link></item></channel></rss>";
