@@ -1,10 +1,13 @@
 using CodeHollow.FeedReader;
+using CodeHollow.FeedReader.Feeds;
 
 namespace ChipAlerts.Core.Feeds;
 
 /// <summary>
-/// Bytes to <see cref="FeedItem"/>s. We decode and check the document ourselves (<see cref="FeedDecoder"/>,
-/// <see cref="XmlSafetyGate"/>); FeedReader only maps the fields of a string we have already vetted.
+/// Bytes to <see cref="FeedItem"/>s. We decode, check and load the document ourselves (<see cref="FeedDecoder"/>,
+/// <see cref="XmlSafetyGate"/>); FeedReader maps the fields of the elements we hand it, and we map what it
+/// misses (the common namespaces, prefixed roots, RSS without a channel) from the same DOM. JSON Feed is
+/// read by <see cref="JsonFeed"/>.
 /// </summary>
 public static class FeedParser
 {
@@ -22,14 +25,21 @@ public static class FeedParser
     /// </summary>
     public static ParsedFeed ParseFeed(string feedId, byte[] body, string? charset, Uri feedUrl, int maxItems = DefaultMaxItems)
     {
+        // The encoding is found once (a charset detector can take a while); each call of open reads from the start.
+        var open = FeedDecoder.Reader(body, charset);
+        if (JsonFeed.Starts(open))
+        {
+            return JsonFeed.Parse(feedId, ReadAll(open), feedUrl, maxItems);
+        }
+
         string document;
         string? repairs = null;
         try
         {
-            XmlSafetyGate.Check(FeedDecoder.Reader(body, charset));
-            document = FeedDecoder.Decode(body, charset);
+            XmlSafetyGate.Check(open);
+            document = ReadAll(open);
         }
-        catch (FeedException e) when (e.Code == "malformed-xml" && FeedRepair.TryRepair(FeedDecoder.Decode(body, charset)) is { } repaired)
+        catch (FeedException e) when (e.Code == "malformed-xml" && FeedRepair.TryRepair(ReadAll(open)) is { } repaired)
         {
             try
             {
@@ -44,30 +54,17 @@ public static class FeedParser
         }
 
         Feed feed;
+        string? language;
         try
         {
-            feed = FeedReader.ReadFromString(document);
+            (feed, language) = Read(document);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new FeedException("not-a-feed", $"the feed could not be read: {e.Message}", inner: e);
         }
 
-        var items = new List<FeedItem>();
-        var fingerprintsByKey = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in feed.Items.Take(maxItems))
-        {
-            var item = ToFeedItem(feedId, entry, feedUrl, feed.Language);
-            // A publisher that gives two different items one guid: the second is keyed by its text too,
-            // so each alerts once instead of the second never alerting.
-            if (!fingerprintsByKey.TryAdd(item.Key, item.Fingerprint!) && fingerprintsByKey[item.Key] != item.Fingerprint)
-            {
-                item = item with { Key = ItemKeys.Hash($"dup|{item.Key}|{item.Fingerprint}") };
-            }
-
-            items.Add(item);
-        }
-
+        var items = WithDistinctKeys(feed.Items.Take(maxItems).Select(entry => ToFeedItem(feedId, entry, feedUrl, language)));
         return new ParsedFeed(items, repairs, Ttl(feed))
         {
             Title = TextNormalizer.ToPlainText(feed.Title, MaxTitleLength),
@@ -75,9 +72,63 @@ public static class FeedParser
         };
     }
 
+    private static string ReadAll(Func<TextReader> open)
+    {
+        using var reader = open();
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// The one parse of the document, then FeedReader's mapping of its root. What FeedReader reads by the
+    /// element's default namespace, a publisher may prefix (<c>&lt;r:rss&gt;</c>, <c>&lt;rss:item&gt;</c>,
+    /// <c>&lt;a:feed&gt;</c>): those elements are renamed into the default namespace first. Also the feed's
+    /// language, which dates are read in.
+    /// </summary>
+    private static (Feed Feed, string? Language) Read(string document)
+    {
+        var root = XmlSafetyGate.LoadChecked(document).Root!;
+        var name = root.Name.LocalName;
+        // RSS 1.0 keeps rdf:RDF as its root; its channel and items carry the feed's namespace.
+        var feedNamespace = name == "RDF"
+            ? root.Elements().FirstOrDefault(e => e.Name.LocalName is "channel" or "item")?.Name.Namespace
+            : root.Name.Namespace;
+        var defaultNamespace = root.GetDefaultNamespace();
+        if (feedNamespace is not null && feedNamespace != defaultNamespace)
+        {
+            foreach (var element in root.DescendantsAndSelf().Where(e => e.Name.Namespace == feedNamespace).ToList())
+            {
+                element.Name = defaultNamespace + element.Name.LocalName;
+            }
+        }
+
+        BaseFeed specific = name switch
+        {
+            "feed" => new AtomFeed(document, root),
+            "RDF" => new Rss10Feed(document, ChannelOf(root)),
+            // RSS: the items are in its channel, or (in some old and hand-made feeds) right under the root.
+            _ => ((string?)root.Attribute("version"))?.Trim() switch
+            {
+                "0.91" => new Rss091Feed(document, ChannelOf(root)),
+                "0.92" => new Rss092Feed(document, ChannelOf(root)),
+                _ => new Rss20Feed(document, ChannelOf(root)),
+            },
+        };
+        var language = specific switch
+        {
+            Rss20Feed rss => rss.Language,
+            Rss091Feed rss => rss.Language,
+            Rss10Feed rdf => rdf.DC?.Language,
+            _ => null,
+        };
+        return (new Feed(specific), NullIfBlank(language) ?? (string?)root.Attribute(System.Xml.Linq.XNamespace.Xml + "lang"));
+    }
+
+    private static System.Xml.Linq.XElement ChannelOf(System.Xml.Linq.XElement rss) =>
+        rss.Element(rss.GetDefaultNamespace() + "channel") ?? rss;
+
     /// <summary>RSS &lt;ttl&gt;: minutes the publisher asks readers to wait between polls.</summary>
     private static TimeSpan? Ttl(Feed feed) =>
-        feed.SpecificFeed is CodeHollow.FeedReader.Feeds.Rss20Feed { TTL: { } ttl }
+        feed.SpecificFeed is Rss20Feed { TTL: { } ttl }
         && int.TryParse(ttl.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minutes)
         && minutes is > 0 and <= 7 * 24 * 60
             ? TimeSpan.FromMinutes(minutes)
@@ -98,14 +149,20 @@ public static class FeedParser
 
         var link = ResolveLink(item.Link, BaseOf(item.SpecificItem?.Element, feedUrl));
         // Atom: published, else updated (which every entry must have).
-        var dateText = item.SpecificItem is CodeHollow.FeedReader.Feeds.AtomFeedItem atom
+        var dateText = item.SpecificItem is AtomFeedItem atom
             ? NullIfBlank(atom.PublishedDateString) ?? NullIfBlank(atom.UpdatedDateString)
             : NullIfBlank(item.PublishingDateString) ?? Extension(element, Dc, "date");
+        return Item(feedId, item.Id, title, summary, link, dateText, language);
+    }
+
+    /// <summary>An item of any format, its fields already plain text; <paramref name="dateText"/> as the feed wrote it.</summary>
+    internal static FeedItem Item(string feedId, string? id, string title, string summary, string? link, string? dateText, string? language)
+    {
         var published = FeedDates.Parse(dateText, language);
         return new FeedItem
         {
             FeedId = feedId,
-            Key = ItemKeys.For(feedId, item.Id, link, title, summary),
+            Key = ItemKeys.For(feedId, id, link, title, summary),
             Title = title,
             Summary = summary,
             Link = link,
@@ -115,7 +172,25 @@ public static class FeedParser
         };
     }
 
-    private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+    /// <summary>
+    /// A publisher that gives two different items one guid: the second is keyed by its text too, so each
+    /// alerts once instead of the second never alerting.
+    /// </summary>
+    internal static List<FeedItem> WithDistinctKeys(IEnumerable<FeedItem> items)
+    {
+        var distinct = new List<FeedItem>();
+        var fingerprintsByKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            distinct.Add(!fingerprintsByKey.TryAdd(item.Key, item.Fingerprint!) && fingerprintsByKey[item.Key] != item.Fingerprint
+                ? item with { Key = ItemKeys.Hash($"dup|{item.Key}|{item.Fingerprint}") }
+                : item);
+        }
+
+        return distinct;
+    }
+
+    internal static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
     private static readonly System.Xml.Linq.XNamespace Dc = "http://purl.org/dc/elements/1.1/";
     private static readonly System.Xml.Linq.XNamespace Content = "http://purl.org/rss/1.0/modules/content/";
@@ -171,7 +246,7 @@ public static class FeedParser
     }
 
     /// <summary>Absolute http(s) links only; relative ones are resolved against the base. Anything else (javascript:, data:, file:) is dropped.</summary>
-    private static string? ResolveLink(string? link, Uri baseUri)
+    internal static string? ResolveLink(string? link, Uri baseUri)
     {
         if (string.IsNullOrWhiteSpace(link))
         {

@@ -44,6 +44,15 @@ public static class TextNormalizer
         return FoldWhitespace(text, maxLength);
     }
 
+    /// <summary>
+    /// Text a format defines as plain (JSON Feed's title, summary and content_text): nothing in it is markup, so
+    /// "x &lt;y&gt; z" keeps its "&lt;y&gt;". Character references are still read ("&amp;#8217;" is ’): publishers
+    /// write them into plain fields, and no one means them literally.
+    /// </summary>
+    public static string FromPlainText(string? text, int maxLength) =>
+        string.IsNullOrEmpty(text) ? ""
+            : FoldWhitespace((text.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(text) : text).Normalize(NormalizationForm.FormKC), maxLength);
+
     private static string Render(string html)
     {
         using var document = Parser.Value!.ParseDocument(Guarded(html));

@@ -4,28 +4,52 @@ using System.Xml;
 namespace ChipAlerts.Core.Feeds;
 
 /// <summary>
-/// Checks a document before any DOM is built: no DTD (so no entity expansion, no external entities),
-/// nesting no deeper than a small limit, well-formed, and a feed root. Streaming, so the check itself
-/// costs no recursion and little memory. FeedReader parses with DTDs on and recurses per level, which a
-/// deeply nested document turns into a stack overflow that kills the process; it must never see such input.
+/// Checks a document before any DOM is built: no DTD beyond a bare <c>&lt;!DOCTYPE rss PUBLIC "…" "…"&gt;</c>
+/// (which is skipped, never loaded: so no entity expansion, no external entities), nesting no deeper than
+/// a small limit, well-formed, and a feed root. Streaming, so the check itself costs no recursion and
+/// little memory: building a DOM recurses per level, which a deeply nested document turns into a stack
+/// overflow that kills the process. Only a document that passed is loaded (<see cref="LoadChecked"/>).
 /// </summary>
 public static partial class XmlSafetyGate
 {
     public const int MaxDepth = 64;
 
-    private static readonly XmlReaderSettings Settings = new()
+    private static readonly XmlReaderSettings Settings = Create(DtdProcessing.Prohibit, ignoreWhitespace: true);
+
+    /// <summary>
+    /// For a document whose DOCTYPE names only a public or system identifier (RSS 0.91's Netscape one):
+    /// skipped, nothing fetched. Its entities stay undeclared, which the lenient second pass mends.
+    /// </summary>
+    private static readonly XmlReaderSettings SkipDoctype = Create(DtdProcessing.Ignore, ignoreWhitespace: true);
+
+    private static readonly XmlReaderSettings Load = Create(DtdProcessing.Prohibit, ignoreWhitespace: false);
+    private static readonly XmlReaderSettings LoadSkippingDoctype = Create(DtdProcessing.Ignore, ignoreWhitespace: false);
+
+    private static XmlReaderSettings Create(DtdProcessing dtd, bool ignoreWhitespace) => new()
     {
-        DtdProcessing = DtdProcessing.Prohibit,
+        DtdProcessing = dtd,
         XmlResolver = null,
         IgnoreComments = true,
         IgnoreProcessingInstructions = true,
-        IgnoreWhitespace = true,
+        IgnoreWhitespace = ignoreWhitespace,
         MaxCharactersFromEntities = 0,
         CheckCharacters = false,
     };
 
     /// <summary>
-    /// Every DTD is refused, and nothing in it is resolved or expanded. The code says what the DTD tried,
+    /// Reads a document the gate passed into a DOM, as the gate read it (a bare DOCTYPE skipped, nothing
+    /// resolved), whitespace kept: between inline elements it separates words.
+    /// </summary>
+    public static System.Xml.Linq.XDocument LoadChecked(string document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var head = document.AsSpan(0, Math.Min(document.Length, 4096)).TrimStart();
+        using var reader = XmlReader.Create(new StringReader(document), BareDoctype().IsMatch(head) ? LoadSkippingDoctype : Load);
+        return System.Xml.Linq.XDocument.Load(reader);
+    }
+
+    /// <summary>
+    /// Every other DTD is refused, and nothing in it is resolved or expanded. The code says what the DTD tried,
     /// so that an operator can tell a hostile feed (external entities) from a merely old-fashioned one.
     /// </summary>
     private static FeedException RefuseDtd(Func<TextReader> open, XmlException e)
@@ -50,11 +74,16 @@ public static partial class XmlSafetyGate
         return new FeedException(code, $"the document {what}; feeds with DTDs are refused and nothing in them is loaded or expanded.", inner: e);
     }
 
-    private static string Excerpt(ReadOnlySpan<char> text)
+    /// <summary>The first line of a body, at most 120 characters, for an error that quotes it.</summary>
+    internal static string Excerpt(ReadOnlySpan<char> text)
     {
         var line = text[..Math.Min(text.Length, 120)].ToString().ReplaceLineEndings(" ");
         return text.Length > 120 ? line + "…" : line;
     }
+
+    /// <summary>A prolog whose DOCTYPE has no internal subset: a name and at most a public or system identifier.</summary>
+    [GeneratedRegex("""\A\s*(<\?xml[^>]*>\s*)?(<!--((?!-->).)*-->\s*|<\?((?!\?>).)*\?>\s*)*<!DOCTYPE\s+[\w:.-]+(\s+(PUBLIC\s+("[^"]*"|'[^']*')(\s+("[^"]*"|'[^']*'))?|SYSTEM\s+("[^"]*"|'[^']*')))?\s*>""", RegexOptions.Singleline)]
+    private static partial Regex BareDoctype();
 
     [GeneratedRegex(@"\b(SYSTEM|PUBLIC)\b")]
     private static partial Regex ExternalId();
@@ -74,7 +103,7 @@ public static partial class XmlSafetyGate
     /// <summary>The same for a document read from <paramref name="open"/>, which is called more than once (each call reads from the start).</summary>
     public static string Check(Func<TextReader> open)
     {
-        var buffer = new char[1024];
+        var buffer = new char[4096];
         int length;
         using (var head = open())
         {
@@ -105,7 +134,7 @@ public static partial class XmlSafetyGate
         string? root = null;
         try
         {
-            using var reader = XmlReader.Create(open(), Settings);
+            using var reader = XmlReader.Create(open(), BareDoctype().IsMatch(trimmed) ? SkipDoctype : Settings);
             while (reader.Read())
             {
                 if (reader.NodeType != XmlNodeType.Element)

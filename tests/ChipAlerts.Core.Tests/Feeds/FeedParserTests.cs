@@ -201,7 +201,7 @@ public sealed class FeedParserTests
     [InlineData("entity-bomb.xml", "dtd-entity-expansion")]
     [InlineData("external-entity.xml", "dtd-external-entity")]
     [InlineData("parameter-entity.xml", "dtd-parameter-entity")]
-    [InlineData("external-dtd.xml", "dtd-external")]
+    [InlineData("external-dtd-subset.xml", "dtd-external")]
     [InlineData("json-error.json", "json-body")]
     [InlineData("html-page.html", "html-page")]
     [InlineData("malformed.xml", "malformed-xml")]
@@ -234,6 +234,93 @@ public sealed class FeedParserTests
         var error = Refused("truncated-with-ampersand.xml");
 
         Assert.Equal("malformed-xml", error.Code);
+    }
+
+    [Theory]
+    [InlineData("<r:rss xmlns:r=\"http://backend.userland.com/rss2\" version=\"2.0\"><r:channel><r:title>t</r:title><r:item><r:title>Rapidus</r:title><r:link>https://a.example.com/1</r:link></r:item></r:channel></r:rss>")]
+    [InlineData("<rss version=\"2.0\"><title>t</title><item><title>Rapidus</title><link>https://a.example.com/1</link></item></rss>")]
+    [InlineData("<rss version=\"0.91\"><item><title>Rapidus</title><link>https://a.example.com/1</link></item></rss>")]
+    [InlineData("<rss><channel><item><title>Rapidus</title><link>https://a.example.com/1</link></item></channel></rss>")]
+    [InlineData("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:rss=\"http://purl.org/rss/1.0/\"><rss:channel><rss:title>t</rss:title></rss:channel><rss:item><rss:title>Rapidus</rss:title><rss:link>https://a.example.com/1</rss:link></rss:item></rdf:RDF>")]
+    [InlineData("<a:feed xmlns:a=\"http://www.w3.org/2005/Atom\"><a:title>t</a:title><a:entry><a:title>Rapidus</a:title><a:link href=\"https://a.example.com/1\"/></a:entry></a:feed>")]
+    public void Parse_PrefixedRootsAndRssWithoutAChannel_AreRead(string feed)
+    {
+        var item = Assert.Single(FeedParser.Parse("test", Encoding.UTF8.GetBytes(feed), null, FeedUrl));
+
+        Assert.Equal(("Rapidus", "https://a.example.com/1"), (item.Title, item.Link));
+    }
+
+    [Fact]
+    public void Parse_Rss091WithTheNetscapeDoctype_IsReadAndItsEntitiesMended()
+    {
+        var rss = """
+            <?xml version="1.0" encoding="ISO-8859-1"?>
+            <!-- an RSS 0.91 feed as Netscape published them -->
+            <!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"
+                        "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+            <rss version="0.91"><channel><title>t</title><language>en</language>
+            <item><title>Micron&nbsp;&eacute;dition</title><link>https://a.example.com/1</link></item></channel></rss>
+            """;
+
+        var parsed = FeedParser.ParseFeed("test", Encoding.Latin1.GetBytes(rss), null, FeedUrl);
+
+        Assert.Equal("Micron \u00E9dition", Assert.Single(parsed.Items).Title);
+        Assert.Equal("2 undeclared entities", parsed.Repairs);
+    }
+
+    [Theory]
+    [InlineData("<!DOCTYPE rss PUBLIC \"-//x//EN\" \"http://127.0.0.1:9/x.dtd\" [ <!ENTITY a \"b\"> ]>", "dtd-external")]
+    [InlineData("<!DOCTYPE rss [ <!ELEMENT rss ANY> ]>", "dtd-refused")]
+    public void Parse_ADoctypeWithAnInternalSubset_StaysRefused(string doctype, string code)
+    {
+        var rss = doctype + "<rss version=\"2.0\"><channel><title>t</title><item><title>Micron</title></item></channel></rss>";
+
+        Assert.Equal(code, Assert.Throws<FeedException>(() => FeedParser.Parse("test", Encoding.UTF8.GetBytes(rss), null, FeedUrl)).Code);
+    }
+
+    [Fact]
+    public void Parse_AtomXhtmlContent_KeepsTheSpaceBetweenInlineElements()
+    {
+        var atom = """<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>x</title><id>1</id><updated>2025-01-01T00:00:00Z</updated><summary type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><b>Rapidus</b> <i>starts</i> <a href="/x">2nm</a></div></summary></entry></feed>""";
+
+        Assert.Equal("Rapidus starts 2nm", Assert.Single(FeedParser.Parse("test", Encoding.UTF8.GetBytes(atom), null, FeedUrl)).Summary);
+    }
+
+    [Theory]
+    [InlineData("https://jsonfeed.org/version/1")]
+    [InlineData("https://jsonfeed.org/version/1.1")]
+    public void Parse_JsonFeed_MapsItsItems(string version)
+    {
+        var json = $$"""
+            { "version": "{{version}}", "title": "Chip wire", "language": "en",
+              "items": [
+                { "id": "1", "url": "/story/1", "title": "Rapidus &amp; IBM <b>2nm</b>", "summary": "Pilot line.", "content_html": "<p>Longer</p>", "date_published": "2025-07-18T03:00:00Z" },
+                { "id": 2, "external_url": "https://other.example.com/2", "content_html": "<p>Micron <b>HBM</b> ramps</p>", "date_modified": "2025-07-18T04:00:00+09:00" },
+                { "id": "3", "content_text": "Plain <text> stays", "url": "javascript:alert(1)" },
+                "not an item"
+              ] }
+            """;
+
+        var parsed = FeedParser.ParseFeed("test", Encoding.UTF8.GetBytes(json), null, FeedUrl);
+
+        Assert.Equal("Chip wire", parsed.Title);
+        Assert.Equal(3, parsed.Items.Count);
+        Assert.Equal(("Rapidus & IBM <b>2nm</b>", "Pilot line.", "https://wire.example.com/story/1"), (parsed.Items[0].Title, parsed.Items[0].Summary, parsed.Items[0].Link));
+        Assert.Equal(new DateTimeOffset(2025, 7, 18, 3, 0, 0, TimeSpan.Zero), parsed.Items[0].Published);
+        Assert.Equal(("", "Micron HBM ramps", "https://other.example.com/2"), (parsed.Items[1].Title, parsed.Items[1].Summary, parsed.Items[1].Link));
+        Assert.Equal(new DateTimeOffset(2025, 7, 17, 19, 0, 0, TimeSpan.Zero), parsed.Items[1].Published);
+        Assert.Equal(("Plain <text> stays", null), (parsed.Items[2].Summary, parsed.Items[2].Link));
+        Assert.Equal(3, parsed.Items.Select(i => i.Key).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": [ {\"id\": \"1\", ", "malformed-json")]
+    [InlineData("{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"no items\"}", "not-a-feed")]
+    [InlineData("{\"items\": []}", "json-body")]
+    [InlineData("[1, 2]", "json-body")]
+    public void Parse_JsonThatIsNotAJsonFeed_IsRefusedWithCode(string json, string code)
+    {
+        Assert.Equal(code, Assert.Throws<FeedException>(() => FeedParser.Parse("test", Encoding.UTF8.GetBytes(json), null, FeedUrl)).Code);
     }
 
     [Fact]

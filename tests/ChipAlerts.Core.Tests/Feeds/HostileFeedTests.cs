@@ -36,7 +36,7 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
         { "external-entity-file", "dtd-external-entity" },
         { "external-entity-http", "dtd-external-entity" },
         { "parameter-entity", "dtd-parameter-entity" },
-        { "external-dtd", "dtd-external" },
+        { "external-dtd-subset", "dtd-external" },
         { "deep-200000", "too-deep" },
         { "body-60mb", "too-large" },
         { "gzip-300kb-to-300mb", "inflates-too-large" },
@@ -87,6 +87,7 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
             .MapText("/external-entity-http", $"""<?xml version="1.0"?><!DOCTYPE rss [ <!ENTITY steal SYSTEM "{trapUrl}/steal"> ]><rss version="2.0"><channel><title>t</title><item><title>&steal;</title></item></channel></rss>""")
             .MapText("/parameter-entity", Fixture("parameter-entity.xml").Replace("http://127.0.0.1:9", trapUrl, StringComparison.Ordinal))
             .MapText("/external-dtd", Fixture("external-dtd.xml").Replace("http://127.0.0.1:9", trapUrl, StringComparison.Ordinal))
+            .MapText("/external-dtd-subset", Fixture("external-dtd-subset.xml").Replace("http://127.0.0.1:9", trapUrl, StringComparison.Ordinal))
             .MapText("/deep-200000", new StringBuilder("<rss version=\"2.0\"><channel>").Insert(28, "<x>", 200_000).ToString())
             .Map("/body-60mb", async context =>
             {
@@ -130,7 +131,7 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Cycle_EveryHostileFixtureBesideAGoodFeed_EachFailsWithItsCodeAndTheGoodFeedAlerts()
     {
         var ids = Fixtures.Select(row => (string)row[0]).ToList();
-        using var host = Host([Configs.Feed("good", feeds.Url("/good")), .. ids.Select(id => Configs.Feed(id, feeds.Url("/" + id)))]);
+        using var host = Host([Configs.Feed("good", feeds.Url("/good")), Configs.Feed("external-dtd", feeds.Url("/external-dtd")), .. ids.Select(id => Configs.Feed(id, feeds.Url("/" + id)))]);
 
         var stopwatch = Stopwatch.StartNew();
         var summary = await host.Pipeline.RunCycleAsync(allFeeds: true, default);
@@ -139,11 +140,12 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
             Fixtures.Select(row => $"{row[0]}: {row[1]}").Order(),
             summary.Failures.Select(f => $"{f.FeedId}: {f.Code}").Order());
         Assert.Equal(14, Fixtures.Select(row => (string)row[1]).Distinct().Count()); // 15 fixtures; the file and http external entities share a code
-        Assert.Equal(2, summary.NewItems);
-        Assert.Equal(2, summary.AlertsCreated);
+        // The good feed's two items, and the one of the feed whose bare DOCTYPE points at the trap: read, never fetched.
+        Assert.Equal(3, summary.NewItems);
+        Assert.Equal(3, summary.AlertsCreated);
         Assert.Equal(0, trapConnections);
         Assert.InRange(GzipBomb.Value.Length, 250_000, 350_000); // "300 KB that inflates to 300 MB"
-        // 16 feeds, 8 at a time: the slowest (the 2 s deadline) sets the pace.
+        // 17 feeds, 8 at a time: the slowest (the 2 s deadline) sets the pace.
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15), $"cycle took {stopwatch.Elapsed}");
     }
 
@@ -162,6 +164,18 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(code, outcome.ErrorCode);
         Assert.True(elapsed < Deadline + TimeSpan.FromSeconds(1), $"took {elapsed}");
         Assert.True(allocated < 2 * Cap + baseline.Allocated, $"allocated {allocated:N0} bytes; the bound is {2 * Cap + baseline.Allocated:N0}");
+        Assert.Equal(0, trapConnections);
+    }
+
+    [Fact]
+    public async Task Poll_ABareDoctypeThatPointsAtAnExternalDtd_IsReadAndTheDtdNeverFetched()
+    {
+        using var host = Host([Configs.Feed("external-dtd", feeds.Url("/external-dtd"))]);
+
+        var outcome = await host.Pipeline.PollFeedAsync("external-dtd", planned: null, default);
+
+        Assert.Null(outcome!.ErrorCode);
+        Assert.Equal(1, outcome.NewItems);
         Assert.Equal(0, trapConnections);
     }
 
