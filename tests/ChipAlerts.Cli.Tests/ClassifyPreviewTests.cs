@@ -20,7 +20,9 @@ public sealed class ClassifyPreviewTests : IDisposable
         var result = await CliRunner.RunAsync("classify", SampleFeed("semiconductor-wire.xml"), "--config", Config, "--json");
 
         Assert.Equal(0, result.ExitCode);
-        var items = JsonDocument.Parse(result.Output).RootElement.EnumerateArray().ToList();
+        var line = JsonDocument.Parse(result.Output).RootElement;
+        Assert.Equal(SampleFeed("semiconductor-wire.xml"), line.GetProperty("source").GetString());
+        var items = line.GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(18, items.Count);
         var seed = items.Single(i => i.GetProperty("title").GetString()!.StartsWith("Japan and US to commit", StringComparison.Ordinal));
         Assert.Equal(["Rapidus", "Micron", "Export controls", "AI", "Quantum"], seed.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("watchList").GetString()));
@@ -42,9 +44,33 @@ public sealed class ClassifyPreviewTests : IDisposable
         await process.WaitForExitAsync();
 
         Assert.Equal(0, process.ExitCode);
-        var item = Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray().ToList());
+        var item = Assert.Single(JsonDocument.Parse(output).RootElement.GetProperty("items").EnumerateArray().ToList());
         Assert.Equal("Rapidus hires", item.GetProperty("title").GetString());
         Assert.Equal(["Rapidus", "AI"], item.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("watchList").GetString()));
+    }
+
+    [Fact]
+    public async Task Classify_SeveralFilesAndAFolder_OneJsonLinePerInputInOrderAndTheUnreadableOneSaysWhy()
+    {
+        var folder = Directory.CreateDirectory(dir.File("corpus")).FullName;
+        // UTF-16BE without a mark or a declaration: the parser's decoding reads it, so classify does too.
+        await File.WriteAllBytesAsync(Path.Combine(folder, "a-utf16be.xml"), System.Text.Encoding.BigEndianUnicode.GetBytes(
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>Rapidus ships</title></item><item><title>Micron ships</title></item></channel></rss>"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "b-jsonfeed.json"), """{"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": [{"id": "1", "title": "A quantum computer corrects its own errors"}]}""");
+        await File.WriteAllTextAsync(Path.Combine(folder, "c-broken.xml"), "<rss version=\"2.0\"><channel><title>t</title><item>");
+
+        var result = await CliRunner.RunAsync("classify", folder, dir.File("nope.xml"), SampleFeed("policy-desk.atom"), "--config", Config, "--json");
+
+        Assert.Equal(1, result.ExitCode);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(
+            ["a-utf16be.xml", "b-jsonfeed.json", "c-broken.xml", "nope.xml", "policy-desk.atom"],
+            lines.Select(l => Path.GetFileName(l.GetProperty("source").GetString())));
+        Assert.Equal(["Rapidus", "Micron"], lines[0].GetProperty("items").EnumerateArray().Select(i => i.GetProperty("matches")[0].GetProperty("watchList").GetString()));
+        Assert.Equal("Quantum", lines[1].GetProperty("items")[0].GetProperty("matches")[0].GetProperty("watchList").GetString());
+        Assert.Equal("malformed-xml", lines[2].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("not-found", lines[3].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(14, lines[4].GetProperty("items").GetArrayLength());
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Matching;
@@ -12,13 +11,14 @@ namespace ChipAlerts.Cli.Commands;
 public sealed class ClassifySettings : CommonSettings
 {
     [CommandArgument(0, "<SOURCE>")]
-    [Description("A feed file, an http(s) feed URL, or - for standard input. Input that is not XML is one item: its first line the title, the rest the summary.")]
-    public string Source { get; init; } = "";
+    [Description("Feed files, http(s) feed URLs, folders (every file in them, in name order) or - for standard input. Input that is not a feed is one item: its first line the title, the rest the summary.")]
+    public string[] Sources { get; init; } = [];
 }
 
 /// <summary>
-/// `chipalerts classify &lt;file|url|-&gt;`: runs the configured watch-lists over a feed or a text and
-/// says, per item, which lists matched and why. Nothing is stored or sent.
+/// `chipalerts classify &lt;file|url|folder|-&gt;...`: runs the configured watch-lists over feeds or texts and
+/// says, per item, which lists matched and why; with --json, one line per input (a corpus is one process).
+/// Nothing is stored or sent. An input that cannot be read is said so and the rest go on; the exit code is 1.
 /// </summary>
 public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<ClassifySettings>(consoles)
 {
@@ -26,40 +26,68 @@ public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<Cl
 
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, ClassifySettings settings, CancellationToken cancellationToken)
     {
-        IReadOnlyList<FeedItem> items;
-        try
-        {
-            items = await ReadItemsAsync(services, settings.Source, cancellationToken);
-        }
-        catch (Exception e) when (e is FeedException or IOException or UnauthorizedAccessException)
-        {
-            Errors.MarkupLineInterpolated($"[red]Cannot classify[/] {settings.Source}: {e.Message}");
-            return ExitCodes.Failed;
-        }
-
         var matcher = services.GetRequiredService<WatchListMatcher>();
-        var results = items.Select(item => MatchView.Result(item, matcher.Match(item))).ToList();
-        if (settings.Json)
+        var failed = 0;
+        foreach (var source in Inputs(settings.Sources))
         {
-            MatchView.WriteJson(Console, results);
-        }
-        else
-        {
-            MatchView.WriteTable(Console, results, showPublished: false);
-            Console.MarkupLineInterpolated($"{results.Count} items, {results.Count(r => r.Matches.Count > 0)} matched a watch-list.");
+            ParsedFeed parsed;
+            try
+            {
+                parsed = await ReadAsync(services, source, cancellationToken);
+            }
+            catch (Exception e) when (e is FeedException or IOException or UnauthorizedAccessException)
+            {
+                failed++;
+                var code = (e as FeedException)?.Code ?? "unreadable";
+                if (settings.Json)
+                {
+                    CliJson.WriteLine(Console, new { source = Shown(source), error = new { code, message = e.Message } });
+                }
+                else
+                {
+                    Errors.MarkupLineInterpolated($"[red]Cannot classify[/] {Shown(source)}: {e.Message}");
+                }
+
+                continue;
+            }
+
+            var results = parsed.Items.Select(item => MatchView.Result(item, matcher.Match(item))).ToList();
+            if (settings.Json)
+            {
+                CliJson.WriteLine(Console, new { source = Shown(source), title = parsed.Title, parsed.Repairs, parsed.ItemsPastCap, items = results });
+            }
+            else
+            {
+                if (settings.Sources.Length > 1 || Directory.Exists(source))
+                {
+                    Console.MarkupLineInterpolated($"[bold]{Shown(source)}[/]");
+                }
+
+                MatchView.WriteTable(Console, results, showPublished: false);
+                Console.MarkupLineInterpolated($"{results.Count} items, {results.Count(r => r.Matches.Count > 0)} matched a watch-list.");
+            }
         }
 
-        return ExitCodes.Ok;
+        return failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
+    private static string Shown(string source) => source == ChipAlertsCli.StandardInput ? "-" : source;
+
+    /// <summary>The inputs in order, each folder replaced by the files under it (ordinal name order, so a run is repeatable).</summary>
+    private static IEnumerable<string> Inputs(IEnumerable<string> sources) =>
+        sources.SelectMany<string, string>(source => Directory.Exists(source)
+            ? Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            : [source]);
+
     // Through the fetcher for all three, so its limits apply: size cap, deadline (files and URLs), decompression.
-    private static async Task<IReadOnlyList<FeedItem>> ReadItemsAsync(IServiceProvider services, string source, CancellationToken cancellationToken)
+    // Then the parser's own decoding decides feed or text, as polling reads it.
+    private static async Task<ParsedFeed> ReadAsync(IServiceProvider services, string source, CancellationToken cancellationToken)
     {
         var fetcher = services.GetRequiredService<FeedFetcher>();
         byte[] body;
         string? charset = null;
         Uri baseUri;
-        if (source is "-" or ChipAlertsCli.StandardInput)
+        if (source == ChipAlertsCli.StandardInput)
         {
             body = await fetcher.ReadCappedAsync(System.Console.OpenStandardInput(), cancellationToken);
             baseUri = new Uri(Path.Combine(Directory.GetCurrentDirectory(), "stdin"));
@@ -68,18 +96,13 @@ public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<Cl
         {
             baseUri = Uri.TryCreate(source, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url : new Uri(Path.GetFullPath(source));
             var fetched = await fetcher.FetchAsync(baseUri, null, null, cancellationToken);
-            (body, charset) = (fetched.Body, fetched.Charset);
+            (body, charset, baseUri) = (fetched.Body, fetched.Charset, fetched.Location ?? baseUri);
         }
 
-        return LooksLikeXml(body)
-            ? FeedParser.Parse("classify", body, charset, baseUri)
-            : [TextItem(Encoding.UTF8.GetString(body))];
-    }
-
-    private static bool LooksLikeXml(byte[] body)
-    {
-        var text = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 1024)).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
-        return text.StartsWith('<') || (body.Length >= 2 && (body[0], body[1]) is (0xFF, 0xFE) or (0xFE, 0xFF));
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FetchOptions>>().Value;
+        return FeedParser.LooksLikeFeed(body, charset)
+            ? FeedParser.ParseFeed("classify", body, charset, baseUri, options.MaxItems)
+            : new ParsedFeed([TextItem(FeedDecoder.Decode(body, charset))], Repairs: null);
     }
 
     // Plain text: the first non-empty line is the title, the rest the summary, normalized as feed text is.

@@ -16,6 +16,12 @@ public static class CliJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The same, one value per line (JSON Lines), for output with a value per input.</summary>
+    public static readonly JsonSerializerOptions LineOptions = new(Options) { WriteIndented = false };
+
     public static void Write(IAnsiConsole console, object value) =>
         console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    public static void WriteLine(IAnsiConsole console, object value) =>
+        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, LineOptions));
 }

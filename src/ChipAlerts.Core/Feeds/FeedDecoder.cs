@@ -28,6 +28,16 @@ public static partial class FeedDecoder
         return () => new StreamReader(new MemoryStream(bytes, bomLength, bytes.Length - bomLength, writable: false), encoding, detectEncodingFromByteOrderMarks: false);
     }
 
+    /// <summary>The first character that is not white space, as decoded; null for an empty or blank start.</summary>
+    public static char? FirstCharacter(Func<TextReader> open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        var head = new char[256];
+        using var reader = open();
+        var text = head.AsSpan(0, reader.ReadBlock(head)).TrimStart();
+        return text.IsEmpty ? null : text[0];
+    }
+
     private static Encoding Detect(ReadOnlySpan<byte> bytes, string? httpCharset, out int bomLength) =>
         FromBom(bytes, out bomLength)
             ?? FromName(httpCharset)
@@ -80,9 +90,9 @@ public static partial class FeedDecoder
             [0, 0, 0, (byte)'<', ..] => (new UTF32Encoding(bigEndian: true, byteOrderMark: false), 0),
             [0xFF, 0xFE, ..] => (Encoding.Unicode, 2),
             [0xFE, 0xFF, ..] => (Encoding.BigEndianUnicode, 2),
-            // UTF-16 without a mark, recognised by "<?" with zero bytes between.
-            [(byte)'<', 0, (byte)'?', 0, ..] => (Encoding.Unicode, 0),
-            [0, (byte)'<', 0, (byte)'?', ..] => (Encoding.BigEndianUnicode, 0),
+            // UTF-16 without a mark, recognised by its opening '<' ("<?xml", "<rss") with zero bytes between.
+            [(byte)'<', 0, not 0, 0, ..] => (Encoding.Unicode, 0),
+            [0, (byte)'<', 0, not 0, ..] => (Encoding.BigEndianUnicode, 0),
             _ => ((Encoding?)null, 0),
         };
         return encoding;

@@ -20,6 +20,13 @@ public static class FeedParser
         ParseFeed(feedId, body, charset, feedUrl).Items;
 
     /// <summary>
+    /// Whether a body is for the feed parser at all (it opens with '&lt;' or '{' once decoded, as <see cref="ParseFeed"/>
+    /// decodes it), or is plain text.
+    /// </summary>
+    public static bool LooksLikeFeed(byte[] body, string? charset) =>
+        FeedDecoder.FirstCharacter(FeedDecoder.Reader(body, charset)) is '<' or '{';
+
+    /// <summary>
     /// The items, and what the lenient second pass mended, if it had to: a document that is not
     /// well-formed only because of bare '&amp;' or undeclared HTML entities is mended and read.
     /// </summary>

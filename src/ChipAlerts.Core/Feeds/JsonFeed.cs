@@ -19,14 +19,7 @@ public static class JsonFeed
     };
 
     /// <summary>Whether the text opens as a JSON object does.</summary>
-    public static bool Starts(Func<TextReader> open)
-    {
-        ArgumentNullException.ThrowIfNull(open);
-        var head = new char[256];
-        using var reader = open();
-        var text = head.AsSpan(0, reader.ReadBlock(head)).TrimStart();
-        return text.Length > 0 && text[0] == '{';
-    }
+    public static bool Starts(Func<TextReader> open) => FeedDecoder.FirstCharacter(open) == '{';
 
     public static ParsedFeed Parse(string feedId, string json, Uri feedUrl, int maxItems = FeedParser.DefaultMaxItems)
     {
