@@ -10,9 +10,6 @@ namespace ChipAlerts.Core.Outbox;
 public sealed record DeliverySummary(int Delivered, int Retrying, int Failed)
 {
     public static readonly DeliverySummary None = new(0, 0, 0);
-
-    public static DeliverySummary operator +(DeliverySummary a, DeliverySummary b) =>
-        new(a.Delivered + b.Delivered, a.Retrying + b.Retrying, a.Failed + b.Failed);
 }
 
 /// <summary>
@@ -37,9 +34,35 @@ public sealed partial class AlertOutbox(
 {
     private readonly DeliveryOptions options = options.Value;
 
-    /// <summary>Stores the alerts it does not hold yet, pending; returns the ids it stored. An alert derived again is never reset.</summary>
-    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken) =>
-        alerts.Count == 0 ? [] : await store.InsertAsync([.. alerts.Select(a => new OutboxRecord { Alert = a, State = AlertState.Pending, DueAt = FirstDue(a) })], cancellationToken);
+    /// <summary>
+    /// Stores the alerts it does not hold yet, pending; returns the ids it stored. An alert derived again is never reset.
+    /// A lane's order is its alerts' <see cref="Alert.CreatedAt"/>, and feeds store while delivery runs: so none is
+    /// stored earlier than this process's previous store (later by a millisecond, what the stores keep), and an
+    /// alert stored after another of its destination was tried waits behind it.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AddAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    {
+        if (alerts.Count == 0)
+        {
+            return [];
+        }
+
+        var floor = DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref lastStoredAt) + 1);
+        // Due as made (a floor a millisecond ahead of a test's clock must not hold an alert back).
+        var records = alerts.Select(a => new OutboxRecord { Alert = a.CreatedAt < floor ? a with { CreatedAt = floor } : a, State = AlertState.Pending, DueAt = FirstDue(a) }).ToList();
+        var latest = records.Max(r => r.Alert.CreatedAt.ToUnixTimeMilliseconds());
+        for (var last = Interlocked.Read(ref lastStoredAt); latest > last; last = Interlocked.Read(ref lastStoredAt))
+        {
+            if (Interlocked.CompareExchange(ref lastStoredAt, latest, last) == last)
+            {
+                break;
+            }
+        }
+
+        return await store.InsertAsync(records, cancellationToken);
+    }
+
+    private long lastStoredAt = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
 
     /// <summary>
     /// The due-delivery pass: every lane's due alerts in order, lanes served <see cref="DeliveryOptions.Concurrency"/>
@@ -48,9 +71,9 @@ public sealed partial class AlertOutbox(
     /// alert, lets the sends in flight finish for <see cref="DeliveryOptions.ShutdownTimeout"/>, records them,
     /// and puts back any it had to interrupt: after a stop no claim is left waiting to expire.
     /// </summary>
-    public async Task<DeliverySummary> DeliverDueAsync(CancellationToken stopping)
+    public async Task<DeliverySummary> DeliverDueAsync(CancellationToken stopping, DeliveryTally? tally = null)
     {
-        var summary = await PassAsync(null, immediate: true, digests: true, digestsDueOnly: true, stopping);
+        var summary = await PassAsync(null, immediate: true, digests: true, digestsDueOnly: true, stopping, tally);
         metrics.OutboxActive(await CountActiveAsync(CancellationToken.None));
         return summary;
     }
@@ -60,10 +83,26 @@ public sealed partial class AlertOutbox(
     /// that alert's lane, in order. Nothing when the alert is held (a digest, quiet hours, a retry not due,
     /// an older alert of its destination in the way): the due-delivery pass sends it at its time.
     /// </summary>
-    public async Task<DeliverySummary> DeliverLaneOfAsync(string alertId, CancellationToken stopping) =>
-        await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record
-            ? await PassAsync(record.Lane, immediate: true, digests: false, digestsDueOnly: true, stopping)
-            : DeliverySummary.None;
+    public Task<DeliverySummary> DeliverLaneOfAsync(string alertId, CancellationToken stopping) => DeliverLanesOfAsync([alertId], stopping);
+
+    /// <summary>
+    /// The same for a batch (one feed's new alerts): each lane they are in, once. A <paramref name="tally"/>
+    /// shared by several passes counts what they did together.
+    /// </summary>
+    public async Task<DeliverySummary> DeliverLanesOfAsync(IReadOnlyList<string> alertIds, CancellationToken stopping, DeliveryTally? tally = null)
+    {
+        ArgumentNullException.ThrowIfNull(alertIds);
+        var lanes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var alertId in alertIds)
+        {
+            if (await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record)
+            {
+                lanes.Add(record.Lane);
+            }
+        }
+
+        return lanes.Count == 0 ? tally?.Summary ?? DeliverySummary.None : await PassAsync(lanes, immediate: true, digests: false, digestsDueOnly: true, stopping, tally);
+    }
 
     /// <summary>Every digest subscriber's held alerts now, whatever their schedule (`chipalerts digest`).</summary>
     public Task<DeliverySummary> SendAllDigestsAsync(CancellationToken stopping) => PassAsync(null, immediate: false, digests: true, digestsDueOnly: false, stopping);
@@ -96,27 +135,34 @@ public sealed partial class AlertOutbox(
         ? router.ClockOf(alert.SubscriberId)?.NextDigestAfter(alert.CreatedAt) ?? alert.CreatedAt
         : alert.NotBefore ?? alert.CreatedAt;
 
-    private async Task<DeliverySummary> PassAsync(string? lane, bool immediate, bool digests, bool digestsDueOnly, CancellationToken stopping)
+    /// <summary>
+    /// A pass over the given lanes, or over every lane when <paramref name="only"/> is null; what it did, with
+    /// what the earlier passes of a shared <paramref name="tally"/> did.
+    /// </summary>
+    private async Task<DeliverySummary> PassAsync(IReadOnlyCollection<string>? only, bool immediate, bool digests, bool digestsDueOnly, CancellationToken stopping, DeliveryTally? tally = null)
     {
         var lanes = new Dictionary<string, List<ActiveAlert>>(StringComparer.Ordinal);
-        await foreach (var active in store.ActiveAsync(lane, stopping))
+        foreach (var lane in only ?? (IReadOnlyCollection<string?>)[null])
         {
-            if (active.Digest ? digests : immediate)
+            await foreach (var active in store.ActiveAsync(lane, stopping))
             {
-                (lanes.TryGetValue(active.Lane, out var list) ? list : lanes[active.Lane] = []).Add(active);
+                if (active.Digest ? digests : immediate)
+                {
+                    (lanes.TryGetValue(active.Lane, out var list) ? list : lanes[active.Lane] = []).Add(active);
+                }
             }
         }
 
         if (lanes.Count == 0)
         {
-            return DeliverySummary.None;
+            return tally?.Summary ?? DeliverySummary.None;
         }
 
         // In-flight sends get ShutdownTimeout after a stop to finish; then they are interrupted and put back.
         using var drain = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var onStop = stopping.Register(() => drain.CancelAfter(options.ShutdownTimeout));
         var stopped = await sender.OptOutsAsync(stopping);
-        var tally = new Tally();
+        tally ??= new DeliveryTally();
         await Parallel.ForEachAsync(lanes.Values, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency }, async (alerts, _) =>
         {
             if (alerts[0].Digest)
@@ -136,7 +182,7 @@ public sealed partial class AlertOutbox(
     /// A lane sent to the end is read again for alerts added meanwhile (another poller's, whose own pass
     /// found this lane busy and left it to us), until it is empty or waits.
     /// </summary>
-    private async Task LaneAsync(List<ActiveAlert> lane, OptOutSet stopped, Tally tally, CancellationToken stopping, CancellationToken drain)
+    private async Task LaneAsync(List<ActiveAlert> lane, OptOutSet stopped, DeliveryTally tally, CancellationToken stopping, CancellationToken drain)
     {
         var tried = new HashSet<string>(StringComparer.Ordinal);
         while (lane.Count > 0)
@@ -165,7 +211,7 @@ public sealed partial class AlertOutbox(
                 }
 
                 var state = await AttemptAsync(record, now, stopped, drain);
-                tally.Count(state);
+                tally.Count(record.AlertId, state);
                 if (state is not (AlertState.Delivered or AlertState.Failed or AlertState.Dead))
                 {
                     return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
@@ -245,7 +291,7 @@ public sealed partial class AlertOutbox(
     /// A subscriber's digest on one channel: when its oldest held alert's scheduled time has come (or
     /// always, when not <paramref name="dueOnly"/>), every held alert in one message.
     /// </summary>
-    private async Task DigestLaneAsync(List<ActiveAlert> lane, bool dueOnly, OptOutSet stopped, Tally tally, CancellationToken stopping, CancellationToken drain)
+    private async Task DigestLaneAsync(List<ActiveAlert> lane, bool dueOnly, OptOutSet stopped, DeliveryTally tally, CancellationToken stopping, CancellationToken drain)
     {
         var now = time.GetUtcNow();
         if (stopping.IsCancellationRequested || dueOnly && lane.Min(a => a.DueAt) > now)
@@ -305,7 +351,7 @@ public sealed partial class AlertOutbox(
             var next = After(record, result, at);
             if (await store.TryUpdateAsync(record, next, CancellationToken.None) is not null)
             {
-                tally.Count(next.State);
+                tally.Count(next.AlertId, next.State);
                 Count(next, result);
             }
         }
@@ -381,25 +427,6 @@ public sealed partial class AlertOutbox(
         }
     }
 
-    /// <summary>What one pass did, counted from its lanes at once.</summary>
-    private sealed class Tally
-    {
-        private int delivered, retrying, failed;
-
-        public DeliverySummary Summary => new(delivered, retrying, failed);
-
-        public void Count(AlertState? state)
-        {
-            switch (state)
-            {
-                case AlertState.Delivered: Interlocked.Increment(ref delivered); break;
-                case AlertState.Pending: Interlocked.Increment(ref retrying); break;
-                case AlertState.Failed or AlertState.Dead: Interlocked.Increment(ref failed); break;
-                default: break; // claimed elsewhere or interrupted: counted by whoever finishes it
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivered alert {AlertId} by {Channel}")]
     private partial void LogDelivered(string alertId, string channel);
 
@@ -420,4 +447,36 @@ public sealed partial class AlertOutbox(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId} by {Channel} failed permanently: {Reason}")]
     private partial void LogFailed(string alertId, string channel, string? reason);
+}
+
+
+/// <summary>
+/// What delivery passes did, each alert counted once by its last state: a cycle that makes several passes
+/// (one per feed as its alerts are stored, then the due pass) counts an alert tried in two of them once.
+/// Safe to share between the lanes of a pass, which run at once.
+/// </summary>
+public sealed class DeliveryTally
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AlertState> last = new(StringComparer.Ordinal);
+
+    public DeliverySummary Summary
+    {
+        get
+        {
+            var states = last.Values.ToList();
+            return new(
+                states.Count(s => s == AlertState.Delivered),
+                states.Count(s => s == AlertState.Pending),
+                states.Count(s => s is AlertState.Failed or AlertState.Dead));
+        }
+    }
+
+    /// <summary>Claimed elsewhere or interrupted (no state): counted by whoever finishes it.</summary>
+    internal void Count(string alertId, AlertState? state)
+    {
+        if (state is { } known)
+        {
+            last[alertId] = known;
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Ledger;
@@ -13,7 +14,8 @@ using Microsoft.Extensions.Options;
 namespace ChipAlerts.Core.Pipeline;
 
 /// <summary>
-/// One poll cycle, top to bottom: plan → fetch → parse → ledger → match → route → outbox → deliver.
+/// One poll cycle, top to bottom: plan → fetch → parse → ledger → match → route → outbox → deliver, each
+/// feed's alerts going to delivery as soon as they are stored.
 /// Both hosts call it: the local runner a cycle at a time, the Functions app a feed at a time (and the
 /// outbox's due-delivery pass on its own timer).
 /// </summary>
@@ -35,7 +37,11 @@ public sealed partial class AlertPipeline(
     TimeProvider time,
     ILogger<AlertPipeline> logger)
 {
-    /// <summary>Polls the due feeds (every feed when <paramref name="allFeeds"/>), then delivers what is due.</summary>
+    /// <summary>
+    /// Polls the due feeds (every feed when <paramref name="allFeeds"/>), handing each feed's new alerts to
+    /// delivery as soon as they are stored (a slow or dead feed holds no one's alerts back), then delivers
+    /// whatever else is due.
+    /// </summary>
     public async Task<CycleSummary> RunCycleAsync(bool allFeeds, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -48,6 +54,10 @@ public sealed partial class AlertPipeline(
         var hostOf = due.Select(f => PollUrl(f, states.GetValueOrDefault(f.Id)) is { IsFile: false } url ? url.IdnHost : "").ToArray();
         var hosts = hostOf.Distinct(StringComparer.OrdinalIgnoreCase)
             .ToDictionary(h => h, _ => new SemaphoreSlim(fetchOptions.Value.MaxPerHost), StringComparer.OrdinalIgnoreCase);
+        var handOff = Channel.CreateUnbounded<IReadOnlyList<string>>(new UnboundedChannelOptions { SingleReader = true });
+        // One tally for the cycle's passes: an alert tried as its feed stored it and again in the due pass counts once.
+        var tally = new DeliveryTally();
+        var delivering = DeliverAsStoredAsync(handOff.Reader, tally, cancellationToken);
         try
         {
             await Parallel.ForEachAsync(
@@ -60,6 +70,10 @@ public sealed partial class AlertPipeline(
                     try
                     {
                         outcomes[i] = await PollFeedAsync(due[i], states.GetValueOrDefault(due[i].Id), token);
+                        if (outcomes[i].NewAlertIds is { Count: > 0 } stored)
+                        {
+                            handOff.Writer.TryWrite(stored);
+                        }
                     }
                     finally
                     {
@@ -73,9 +87,13 @@ public sealed partial class AlertPipeline(
             {
                 semaphore.Dispose();
             }
+
+            // Also when stopping: the sends in flight finish and are recorded (the outbox takes no new alert then).
+            handOff.Writer.Complete();
+            await delivering;
         }
 
-        var delivery = await outbox.DeliverDueAsync(cancellationToken);
+        var delivery = await outbox.DeliverDueAsync(cancellationToken, tally);
         var polled = outcomes.Where(o => !o.LeasedElsewhere).ToList();
         var skipped = allFeeds ? config.Config.Feeds.Except(due).Select(f => Skipped(f, states[f.Id], time.GetUtcNow())).ToList() : [];
         return new CycleSummary
@@ -102,6 +120,23 @@ public sealed partial class AlertPipeline(
             Skipped = skipped,
             Elapsed = time.GetElapsedTime(started),
         };
+    }
+
+    /// <summary>One feed's new alerts at a time, as the polls store them: the lanes they are in, in order.</summary>
+    private async Task DeliverAsStoredAsync(ChannelReader<IReadOnlyList<string>> stored, DeliveryTally tally, CancellationToken stopping)
+    {
+        await foreach (var alertIds in stored.ReadAllAsync(CancellationToken.None))
+        {
+            try
+            {
+                await outbox.DeliverLanesOfAsync(alertIds, stopping, tally);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // They stay pending in the outbox: the due-delivery pass at the end of the cycle sends them.
+                LogHandOffFailed(alertIds.Count, e);
+            }
+        }
     }
 
     /// <summary>Why a poll of every feed left this one alone: the publisher said so.</summary>
@@ -383,6 +418,9 @@ public sealed partial class AlertPipeline(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId} lists {Count} items; the first {Cap} were read (ChipAlerts:Fetch:MaxItems) and {PastCap} were not.")]
     private partial void LogItemsPastCap(string feedId, int count, int cap, int pastCap);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering {Count} new alert(s) as they were stored failed; they wait in the outbox for the cycle's delivery pass.")]
+    private partial void LogHandOffFailed(int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private partial void LogStoreEmpty(string message);

@@ -171,8 +171,10 @@ public sealed class FeedFetcherTests : FetcherTestBase
             }
         });
 
+        using var host = PipelineHost.Create(Dir, Configs.With([Configs.Feed("f", Server.Url("/slow"))]), new Dictionary<string, string?> { ["ChipAlerts:Fetch:Timeout"] = "00:00:02" });
+
         var stopwatch = Stopwatch.StartNew();
-        var error = await Assert.ThrowsAsync<FeedException>(() => Fetcher.FetchAsync(Server.Url("/slow"), null, null, default));
+        var error = await Assert.ThrowsAsync<FeedException>(() => host.Get<FeedFetcher>().FetchAsync(Server.Url("/slow"), null, null, default));
 
         Assert.Equal("timeout", error.Code);
         Assert.Equal("no complete answer within 2 s.", error.Message);

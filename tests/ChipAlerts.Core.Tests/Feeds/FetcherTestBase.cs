@@ -3,7 +3,7 @@ using ChipAlerts.Core.Tests.Support;
 
 namespace ChipAlerts.Core.Tests.Feeds;
 
-/// <summary>A Kestrel server to fetch from, and the fetcher from the real composition root (1 MiB cap, 2 s deadline).</summary>
+/// <summary>A Kestrel server to fetch from, and the fetcher from the real composition root (1 MiB cap, 10 s deadline).</summary>
 public abstract class FetcherTestBase : IAsyncLifetime
 {
     protected TempDir Dir { get; } = new();

@@ -180,7 +180,7 @@ public sealed class HostileFeedTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private PipelineHost Host(IEnumerable<FeedConfig> list) =>
-        PipelineHost.Create(dir, Configs.With(list), time: TimeProvider.System);
+        PipelineHost.Create(dir, Configs.With(list), new Dictionary<string, string?> { ["ChipAlerts:Fetch:Timeout"] = "00:00:02" }, TimeProvider.System);
 
     private static async Task<(T Result, TimeSpan Elapsed, long Allocated)> MeasureAsync<T>(Func<Task<T>> action)
     {

@@ -103,6 +103,52 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lane_AnAlertStoredAfterAnotherOfItsDestinationWasTried_WaitsBehindIt_ThoughMadeEarlier()
+    {
+        // Feeds store while delivery runs: a feed whose poll began first can store its alert after another
+        // feed's alert to the same destination was sent and refused.
+        var answers = 0;
+        server.Map("/a", context =>
+        {
+            context.Response.StatusCode = Interlocked.Increment(ref answers) == 1 ? 503 : 200;
+            return Task.CompletedTask;
+        });
+        using var host = Host();
+        Alert tried = Hook("a", "i1", 0), madeEarlier = Hook("a", "i2", -5);
+
+        await host.Outbox.AddAsync([tried], default);
+        var refused = await host.Outbox.DeliverLaneOfAsync(tried.AlertId, default);
+        await host.Outbox.AddAsync([madeEarlier], default);
+        var held = await host.Outbox.DeliverLaneOfAsync(madeEarlier.AlertId, default);
+        Time.Advance(TimeSpan.FromSeconds(30));
+        var retried = await host.Outbox.DeliverDueAsync(default);
+
+        Assert.Equal((new DeliverySummary(0, 1, 0), DeliverySummary.None, new DeliverySummary(2, 0, 0)), (refused, held, retried));
+        Assert.Equal([tried.AlertId, tried.AlertId, madeEarlier.AlertId], IdsReceived("/a"));
+    }
+
+    [Fact]
+    public async Task ATallySharedByPasses_CountsEachAlertOnceByWhereItEnded()
+    {
+        var answers = 0;
+        server.Map("/a", context =>
+        {
+            context.Response.StatusCode = Interlocked.Increment(ref answers) == 1 ? 503 : 200;
+            return Task.CompletedTask;
+        });
+        using var host = Host();
+        var alert = Hook("a", "i1", 0);
+        await host.Outbox.AddAsync([alert], default);
+        var tally = new DeliveryTally();
+
+        var refused = await host.Outbox.DeliverLanesOfAsync([alert.AlertId], default, tally);
+        Time.Advance(TimeSpan.FromSeconds(30));
+        var both = await host.Outbox.DeliverDueAsync(default, tally);
+
+        Assert.Equal((new DeliverySummary(0, 1, 0), new DeliverySummary(1, 0, 0)), (refused, both));
+    }
+
+    [Fact]
     public async Task Digest_ThroughTheFastPath_IsHeld_AndTheDuePassSendsItAtItsSchedule()
     {
         using var host = Host();

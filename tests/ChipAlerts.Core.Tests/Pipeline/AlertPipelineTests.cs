@@ -2,6 +2,7 @@ using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Pipeline;
 using ChipAlerts.Core.Tests.Support;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
@@ -55,6 +56,28 @@ public sealed class AlertPipelineTests : IAsyncLifetime
         Assert.Equal([new FeedRepaired("sloppy", "3 bare '&', 3 undeclared entities")], summary.Repaired);
         Assert.Contains(smtp.Messages, m => m.Subject == "[ChipAlerts] Rapidus, Micron: AT&T and Micron sign memory deal");
         Assert.Contains(host.Logs.Lines, e => e.Contains("Feed sloppy is not well-formed XML; read after mending 3 bare '&', 3 undeclared entities.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Cycle_AFeedsAlertsAreSentWhileASlowerFeedOfTheCycleIsStillFetched()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        feeds.Map("/slow", async context =>
+        {
+            await release.Task.WaitAsync(context.RequestAborted);
+            context.Response.ContentType = "application/rss+xml";
+            await context.Response.WriteAsync("<rss version=\"2.0\"><channel><title>Slow</title></channel></rss>", context.RequestAborted);
+        });
+        using var host = Host(smtp, Configs.Feed("slow", feeds.Url("/slow")));
+
+        var cycle = host.Pipeline.RunCycleAsync(allFeeds: true, default);
+        await smtp.WaitForMessagesAsync(2);
+        var doneBeforeTheSlowFeed = cycle.IsCompleted;
+        release.SetResult();
+        var summary = await cycle;
+
+        Assert.False(doneBeforeTheSlowFeed);
+        Assert.Equal((2, 2, 0), (summary.FeedsPolled, summary.AlertsDelivered, summary.AlertsPending));
     }
 
     [Fact]

@@ -22,6 +22,20 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public ConcurrentQueue<MimeMessage> Messages { get; } = new();
 
+    private readonly SemaphoreSlim arrived = new(0);
+
+    /// <summary>Waits until <paramref name="count"/> more messages have arrived; the time limit only turns a hang into a failure.</summary>
+    public async Task WaitForMessagesAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (!await arrived.WaitAsync(TimeSpan.FromSeconds(60)))
+            {
+                throw new TimeoutException($"{i} of {count} messages arrived within 60 s.");
+            }
+        }
+    }
+
     public int Port { get; private set; }
 
     /// <summary>Null accepts the message; otherwise the reply code to answer with.</summary>
@@ -147,6 +161,7 @@ public sealed class SmtpSink : IAsyncDisposable
 
             using var stream = new MemoryStream(buffer.ToArray());
             sink.Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            sink.arrived.Release();
             return SmtpResponse.Ok;
         }
     }
