@@ -66,9 +66,15 @@ public static partial class FeedDecoder
         ["x-gbk"] = 936,
     };
 
-    /// <summary>No mark and no label: UTF-8 if the bytes are valid UTF-8, else the detector's best guess, else windows-1252.</summary>
+    /// <summary>No mark and no label: ISO-2022-JP by its escapes, UTF-8 if the bytes are valid UTF-8, else the detector's best guess, else windows-1252.</summary>
     private static Encoding Undeclared(ReadOnlySpan<byte> bytes)
     {
+        // ISO-2022-JP is seven-bit, so valid UTF-8 too: its escape into JIS X 0208 gives it away, as browsers find it.
+        if (bytes.IndexOf("\u001B$B"u8) >= 0 || bytes.IndexOf("\u001B$@"u8) >= 0)
+        {
+            return Encoding.GetEncoding("iso-2022-jp");
+        }
+
         if (Utf8.IsValid(bytes))
         {
             return Encoding.UTF8;

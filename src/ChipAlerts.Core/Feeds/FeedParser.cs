@@ -145,8 +145,10 @@ public static class FeedParser
     {
         // What FeedReader leaves empty, the common namespaces often carry: read from the same parsed element.
         var element = item.SpecificItem?.Element;
-        var title = TextNormalizer.ToPlainText(NullIfBlank(item.Title) ?? Extension(element, Dc, "title") ?? Extension(element, Media, "title"), MaxTitleLength);
-        var summary = TextNormalizer.ToPlainText(Base64Content(element) ?? NullIfBlank(item.Description) ?? NullIfBlank(item.Content), MaxSummaryLength);
+        var title = TextNormalizer.ToPlainText(Xhtml(element, "title") ?? NullIfBlank(item.Title) ?? Extension(element, Dc, "title") ?? Extension(element, Media, "title"), MaxTitleLength);
+        var summary = TextNormalizer.ToPlainText(
+            Base64Content(element) ?? Xhtml(element, "summary") ?? NullIfBlank(item.Description) ?? Xhtml(element, "content") ?? NullIfBlank(item.Content),
+            MaxSummaryLength);
         if (summary.Length == 0)
         {
             summary = TextNormalizer.ToPlainText(
@@ -154,7 +156,11 @@ public static class FeedParser
                 MaxSummaryLength);
         }
 
-        var link = ResolveLink(item.Link, BaseOf(item.SpecificItem?.Element, feedUrl));
+        // Atom: the alternate link (never a self, related or enclosure one). RSS: its link, else a guid that is a permalink.
+        var linkElement = element is null ? null : AlternateLink(element);
+        var link = ResolveLink(
+            item.SpecificItem is AtomFeedItem ? (string?)linkElement?.Attribute("href") : NullIfBlank(item.Link) ?? PermalinkGuid(element),
+            BaseOf(element, linkElement, feedUrl));
         // Atom: published, else updated (which every entry must have).
         var dateText = item.SpecificItem is AtomFeedItem atom
             ? NullIfBlank(atom.PublishedDateString) ?? NullIfBlank(atom.UpdatedDateString)
@@ -220,6 +226,32 @@ public static class FeedParser
         return Convert.TryFromBase64String(encoded.Value.Trim(), bytes, out var written) ? NullIfBlank(FeedDecoder.Decode(bytes.AsSpan(0, written), "utf-8")) : null;
     }
 
+    /// <summary>The item's own link element: RSS's &lt;link&gt;, Atom's with rel="alternate" or no rel.</summary>
+    private static System.Xml.Linq.XElement? AlternateLink(System.Xml.Linq.XElement item) =>
+        item.Elements().FirstOrDefault(e => e.Name.LocalName == "link" && (string?)e.Attribute("rel") is null or "alternate");
+
+    /// <summary>An RSS guid that is a permalink (isPermaLink is not "false") and an http(s) url; null otherwise.</summary>
+    private static string? PermalinkGuid(System.Xml.Linq.XElement? item)
+    {
+        var guid = item?.Elements().FirstOrDefault(e => e.Name.LocalName == "guid");
+        return guid is not null && !string.Equals(((string?)guid.Attribute("isPermaLink"))?.Trim(), "false", StringComparison.OrdinalIgnoreCase)
+            && Uri.TryCreate(guid.Value.Trim(), UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? guid.Value.Trim()
+            : null;
+    }
+
+    /// <summary>
+    /// An Atom text construct of type="xhtml" (or Atom 0.3's mode="xml"), as the markup it is: its element's text
+    /// alone would keep script text and lose the structure that separates words. Null for other types.
+    /// </summary>
+    private static string? Xhtml(System.Xml.Linq.XElement? entry, string name)
+    {
+        var construct = entry?.Elements().FirstOrDefault(e => e.Name.LocalName == name);
+        return construct is not null && ((string?)construct.Attribute("type") == "xhtml" || (string?)construct.Attribute("mode") == "xml")
+            ? NullIfBlank(string.Concat(construct.Nodes()))
+            : null;
+    }
+
     /// <summary>The text of a namespaced child of the item (Media RSS also inside its media:group); null when absent or blank.</summary>
     private static string? Extension(System.Xml.Linq.XElement? item, System.Xml.Linq.XNamespace ns, string name) =>
         item is null ? null
@@ -230,15 +262,13 @@ public static class FeedParser
     /// The base a relative link resolves against: the feed's url, then every <c>xml:base</c> from the root
     /// down to the item's link element, each resolved against the one above (RFC 3986, as Atom says).
     /// </summary>
-    private static Uri BaseOf(System.Xml.Linq.XElement? item, Uri feedUrl)
+    private static Uri BaseOf(System.Xml.Linq.XElement? item, System.Xml.Linq.XElement? link, Uri feedUrl)
     {
         if (item is null)
         {
             return feedUrl;
         }
 
-        var link = item.Elements().FirstOrDefault(e => e.Name.LocalName == "link"
-            && (string?)e.Attribute("rel") is null or "alternate");
         var result = feedUrl;
         foreach (var element in (link ?? item).AncestorsAndSelf().Reverse())
         {

@@ -9,7 +9,9 @@ namespace ChipAlerts.Core.Feeds;
 /// other unrendered content dropped, attributes never read (an <c>alt="chart &gt; Rapidus"</c> is no text), block
 /// elements and line breaks separating words while inline ones do not ("Ra&lt;b&gt;pi&lt;/b&gt;dus" is one word),
 /// escaped markup kept as the text it is ("the &amp;lt;blink&amp;gt; tag" reads "the &lt;blink&gt; tag"). Then
-/// Unicode NFKC (full-width and compatibility forms folded), control characters removed, whitespace folded.
+/// Unicode NFC, C1 controls read as the windows-1252 characters they stand for (as browsers read "&amp;#146;"),
+/// other control characters removed, whitespace folded. The text stays as written otherwise: full-width forms,
+/// "…" and "，" are what the reader sees (the matcher folds them for itself).
 /// </summary>
 public static class TextNormalizer
 {
@@ -40,8 +42,7 @@ public static class TextNormalizer
         var text = html.Contains('<', StringComparison.Ordinal) || html.Contains("&#", StringComparison.Ordinal) ? Render(html)
             : html.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(html)
             : html;
-        text = text.Normalize(NormalizationForm.FormKC);
-        return FoldWhitespace(text, maxLength);
+        return FoldWhitespace(Composed(text), maxLength);
     }
 
     /// <summary>
@@ -51,7 +52,29 @@ public static class TextNormalizer
     /// </summary>
     public static string FromPlainText(string? text, int maxLength) =>
         string.IsNullOrEmpty(text) ? ""
-            : FoldWhitespace((text.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(text) : text).Normalize(NormalizationForm.FormKC), maxLength);
+            : FoldWhitespace(Composed(text.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(text) : text), maxLength);
+
+    /// <summary>NFC, and the C1 controls U+0080–U+009F as windows-1252 (the HTML standard's table for numeric references).</summary>
+    private static string Composed(string text)
+    {
+        if (text.AsSpan().IndexOfAnyInRange('\u0080', '\u009F') >= 0)
+        {
+            text = string.Create(text.Length, text, static (span, source) =>
+            {
+                for (var i = 0; i < source.Length; i++)
+                {
+                    span[i] = source[i] is >= '\u0080' and <= '\u009F' ? Windows1252[source[i] - 0x80] : source[i];
+                }
+            });
+        }
+
+        return text.IsNormalized(NormalizationForm.FormC) ? text : text.Normalize(NormalizationForm.FormC);
+    }
+
+    /// <summary>What 0x80–0x9F are in windows-1252; the five it leaves undefined stay controls (and are removed).</summary>
+    private const string Windows1252 =
+        "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F"
+        + "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
 
     private static string Render(string html)
     {

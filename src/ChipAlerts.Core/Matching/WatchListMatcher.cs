@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
@@ -18,11 +17,6 @@ public sealed class WatchListMatcher
     private const int SnippetRadius = 60;
     private const int TitleField = 0;
     private const int SummaryField = 1;
-
-    // Characters NFKC leaves as they are and news text is full of: ASCII, the precomposed Latin-1
-    // letters, curly quotes, dashes and the bullet.
-    private static readonly System.Buffers.SearchValues<char> NfkcStable = System.Buffers.SearchValues.Create(
-        string.Concat(Enumerable.Range(0, 0x80).Select(c => (char)c)) + string.Concat(Enumerable.Range(0xC0, 0x40).Select(c => (char)c)) + "\u2018\u2019\u201C\u201D\u2013\u2014\u2022");
 
     private readonly Term[] terms;
     private readonly CompiledList[] lists;
@@ -116,8 +110,8 @@ public sealed class WatchListMatcher
     {
         var s = scratch ??= new Scratch();
         s.Hits.Clear();
-        var titleText = Normalized(title);
-        var summaryText = Normalized(summary);
+        var titleText = Tokenizer.Folded(title);
+        var summaryText = Tokenizer.Folded(summary);
         Scan(titleText, TitleField, s);
         Scan(summaryText, SummaryField, s);
         foreach (var list in regexLists)
@@ -161,11 +155,6 @@ public sealed class WatchListMatcher
 
         return matches is null ? [] : matches;
     }
-
-    private static string Normalized(string text) =>
-        // Parsed feed text is NFKC already; text from elsewhere is folded here, and offsets then refer to
-        // the folded text. A vectorised scan settles most texts; the ICU check costs far more.
-        !text.AsSpan().ContainsAnyExcept(NfkcStable) || text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
 
     private void Scan(string text, int field, Scratch s)
     {

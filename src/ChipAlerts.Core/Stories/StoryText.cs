@@ -55,8 +55,8 @@ public sealed class StoryText
     public static StoryText Of(string title, string summary, string? link)
     {
         var words = new HashSet<ulong>();
-        Add(title, words);
-        Add(summary, words);
+        Add(Tokenizer.Folded(title), words);
+        Add(Tokenizer.Folded(summary), words);
         return new StoryText(words, StoryLink(link));
     }
 
