@@ -73,18 +73,24 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
     private Alert Hook(string subscriber, string item, int second) =>
         Alerts.For(Alerts.Item(item), new ChannelAddress("webhook", $"Hooks:{subscriber}"), Time.GetUtcNow().AddSeconds(second), subscriber);
 
+    /// <summary>A webhook endpoint that answers its first request 503 and every later one 200.</summary>
+    private TestServer RefuseOnceThenAccept(string path)
+    {
+        var answers = 0;
+        return server.Map(path, context =>
+        {
+            context.Response.StatusCode = Interlocked.Increment(ref answers) == 1 ? 503 : 200;
+            return Task.CompletedTask;
+        });
+    }
+
     private IEnumerable<string> IdsReceived(string path) =>
         server.Requests.Where(r => r.Path == path).Select(r => r.Headers["webhook-id"]);
 
     [Fact]
     public async Task Lane_ARetryHoldsBackTheLaterAlertsOfItsDestinationOnly_ThenAllGoInOrder()
     {
-        var answers = 0;
-        server.Map("/a", context =>
-        {
-            context.Response.StatusCode = Interlocked.Increment(ref answers) == 1 ? 503 : 200;
-            return Task.CompletedTask;
-        }).MapText("/b", "ok", "text/plain");
+        RefuseOnceThenAccept("/a").MapText("/b", "ok", "text/plain");
         using var host = Host();
         Alert a1 = Hook("a", "i1", -3), a2 = Hook("a", "i2", -2), a3 = Hook("a", "i3", -1), b1 = Hook("b", "i1", -3);
         await host.Outbox.AddAsync([a3, b1, a1, a2], default);
@@ -107,12 +113,7 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
     {
         // Feeds store while delivery runs: a feed whose poll began first can store its alert after another
         // feed's alert to the same destination was sent and refused.
-        var answers = 0;
-        server.Map("/a", context =>
-        {
-            context.Response.StatusCode = Interlocked.Increment(ref answers) == 1 ? 503 : 200;
-            return Task.CompletedTask;
-        });
+        RefuseOnceThenAccept("/a");
         using var host = Host();
         Alert tried = Hook("a", "i1", 0), madeEarlier = Hook("a", "i2", -5);
 
@@ -130,12 +131,7 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task ATallySharedByPasses_CountsEachAlertOnceByWhereItEnded()
     {
-        var answers = 0;
-        server.Map("/a", context =>
-        {
-            context.Response.StatusCode = Interlocked.Increment(ref answers) == 1 ? 503 : 200;
-            return Task.CompletedTask;
-        });
+        RefuseOnceThenAccept("/a");
         using var host = Host();
         var alert = Hook("a", "i1", 0);
         await host.Outbox.AddAsync([alert], default);
