@@ -38,6 +38,26 @@ public sealed class EmailChannelTests : IAsyncLifetime
         new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
+    public async Task TheConnectionToTheRelay_HasNagleOff()
+    {
+        using var relay = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        relay.Start();
+
+        using var socket = await EmailChannel.ConnectSocketAsync("127.0.0.1", ((System.Net.IPEndPoint)relay.LocalEndpoint).Port, TimeSpan.FromSeconds(30), default);
+
+        Assert.True(socket.Connected);
+        Assert.True(socket.NoDelay);
+    }
+
+    [Fact]
+    public async Task ARelayThatIsNotThere_IsASocketError()
+    {
+        var port = SmtpSink.FreePort();
+
+        await Assert.ThrowsAsync<System.Net.Sockets.SocketException>(() => EmailChannel.ConnectSocketAsync("127.0.0.1", port, TimeSpan.FromSeconds(30), default));
+    }
+
+    [Fact]
     public async Task Send_ManyAlerts_ReuseOneSmtpConnection()
     {
         var channel = Channel(smtp);
