@@ -71,5 +71,18 @@ public sealed class OnceCommandTests : IDisposable
         Assert.Equal(
             new Dictionary<string, int> { ["Rapidus"] = 6, ["Micron"] = 6, ["Export controls"] = 7, ["AI"] = 8, ["Quantum"] = 7 },
             root.GetProperty("matchesPerList").Deserialize<Dictionary<string, int>>());
+        // Where the time went, stage by stage in pipeline order; a cycle that read, stored and sent spent some in each of those.
+        var stages = root.GetProperty("stagesMs").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["plan", "fetch", "parse", "ledger", "match", "stories", "route", "store", "deliver"], stages.Keys);
+        Assert.All(stages.Values, ms => Assert.True(ms >= 0));
+        Assert.All(["fetch", "parse", "match", "store", "deliver"], stage => Assert.True(stages[stage] > 0, stage));
+    }
+
+    [Fact]
+    public async Task Once_Table_SaysWhereTheTimeWent()
+    {
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "once"));
+
+        Assert.Matches(@"time by stage \(feeds summed\): plan [0-9.]+ ms, fetch [0-9.]+ ms, parse [0-9.]+ ms, ledger [0-9.]+ ms, match [0-9.]+ ms, stories [0-9.]+ ms, route [0-9.]+ ms, store [0-9.]+ ms, deliver [0-9.]+ ms", result.Output);
     }
 }

@@ -57,6 +57,7 @@ internal static class SummaryView
         table.AddRow("  pending", summary.AlertsPending > 0 ? $"[yellow]{summary.AlertsPending}[/]" : "0");
         table.AddRow("  failed", summary.AlertsFailed > 0 ? $"[red]{summary.AlertsFailed}[/]" : "0");
         console.Write(table);
+        console.MarkupLine("[grey]time by stage (feeds summed): " + Markup.Escape(summary.Stages.ToString()) + "[/]");
         if (summary.StoreWarning is { } warning)
         {
             console.MarkupLineInterpolated($"[yellow]{warning}[/]");

@@ -48,6 +48,7 @@ public sealed partial class AlertPipeline(
         var states = await feedStates.GetFeedStatesAsync(cancellationToken);
         var storeWarning = states.Count == 0 && config.Config.Feeds.Count > 0 ? StoreIsEmpty() : null;
         var due = allFeeds ? planner.Allowed(config.Config.Feeds, states, time.GetUtcNow()) : planner.Due(config.Config.Feeds, states, time.GetUtcNow());
+        var planTook = time.GetElapsedTime(started);
 
         var outcomes = new FeedOutcome[due.Count];
         // At most MaxConcurrency feeds at once, and at most MaxPerHost of them from one host.
@@ -58,6 +59,7 @@ public sealed partial class AlertPipeline(
         // One tally for the cycle's passes: an alert tried as its feed stored it and again in the due pass counts once.
         var tally = new DeliveryTally();
         var delivering = DeliverAsStoredAsync(handOff.Reader, tally, cancellationToken);
+        var handedTook = TimeSpan.Zero;
         try
         {
             await Parallel.ForEachAsync(
@@ -90,10 +92,12 @@ public sealed partial class AlertPipeline(
 
             // Also when stopping: the sends in flight finish and are recorded (the outbox takes no new alert then).
             handOff.Writer.Complete();
-            await delivering;
+            handedTook = await delivering;
         }
 
+        var dueStarted = time.GetTimestamp();
         var delivery = await outbox.DeliverDueAsync(cancellationToken, tally);
+        var deliverTook = handedTook + time.GetElapsedTime(dueStarted);
         var polled = outcomes.Where(o => !o.LeasedElsewhere).ToList();
         var skipped = allFeeds ? config.Config.Feeds.Except(due).Select(f => Skipped(f, states[f.Id], time.GetUtcNow())).ToList() : [];
         return new CycleSummary
@@ -119,14 +123,25 @@ public sealed partial class AlertPipeline(
             StoreWarning = storeWarning,
             Skipped = skipped,
             Elapsed = time.GetElapsedTime(started),
+            Stages = Timed(outcomes, planTook, deliverTook),
         };
     }
 
-    /// <summary>One feed's new alerts at a time, as the polls store them: the lanes they are in, in order.</summary>
-    private async Task DeliverAsStoredAsync(ChannelReader<IReadOnlyList<string>> stored, DeliveryTally tally, CancellationToken stopping)
+    /// <summary>The cycle's stages: each feed's summed, and the cycle's own plan and deliver; logged, and for the summary.</summary>
+    private StageTimes Timed(FeedOutcome[] outcomes, TimeSpan plan, TimeSpan deliver)
     {
+        var stages = outcomes.Aggregate(StageTimes.None, (sum, o) => sum + o.Stages) with { Plan = plan, Deliver = deliver };
+        LogStages(outcomes.Length, stages);
+        return stages;
+    }
+
+    /// <summary>One feed's new alerts at a time, as the polls store them: the lanes they are in, in order. Returns the time it spent delivering.</summary>
+    private async Task<TimeSpan> DeliverAsStoredAsync(ChannelReader<IReadOnlyList<string>> stored, DeliveryTally tally, CancellationToken stopping)
+    {
+        var busy = TimeSpan.Zero;
         await foreach (var alertIds in stored.ReadAllAsync(CancellationToken.None))
         {
+            var started = time.GetTimestamp();
             try
             {
                 await outbox.DeliverLanesOfAsync(alertIds, stopping, tally);
@@ -136,7 +151,11 @@ public sealed partial class AlertPipeline(
                 // They stay pending in the outbox: the due-delivery pass at the end of the cycle sends them.
                 LogHandOffFailed(alertIds.Count, e);
             }
+
+            busy += time.GetElapsedTime(started);
         }
+
+        return busy;
     }
 
     /// <summary>Why a poll of every feed left this one alone: the publisher said so.</summary>
@@ -213,15 +232,24 @@ public sealed partial class AlertPipeline(
             var recovered = operatorAlerts.AfterSuccess(feed, state, now);
             if (fetched.NotModified)
             {
+                var storeStarted = time.GetTimestamp();
                 var told = await StoreAsync(recovered, cancellationToken);
                 await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, null, [], now), cancellationToken);
                 metrics.FeedPolled("not_modified", null, fetchTook);
                 activity?.SetTag("outcome", "not_modified");
-                return new FeedOutcome { FeedId = feed.Id, NotModified = true, NewAlertIds = told };
+                return new FeedOutcome
+                {
+                    FeedId = feed.Id,
+                    NotModified = true,
+                    NewAlertIds = told,
+                    Stages = new StageTimes { Fetch = fetchTook.Value, Store = time.GetElapsedTime(storeStarted) },
+                };
             }
 
             // Relative links resolve against where the body came from, after any redirect (RFC 3986 §5.1.3).
+            var parseStarted = time.GetTimestamp();
             var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, fetched.Location ?? url, fetchOptions.Value.MaxItems);
+            var parseTook = time.GetElapsedTime(parseStarted);
             if (parsed.ItemsPastCap > 0)
             {
                 LogItemsPastCap(feed.Id, parsed.Items.Count + parsed.ItemsPastCap, fetchOptions.Value.MaxItems, parsed.ItemsPastCap);
@@ -239,7 +267,9 @@ public sealed partial class AlertPipeline(
                 items = [.. items.Select(i => i.UnreadableDate is null ? i : i with { Published = now })];
             }
 
+            var ledgerStarted = time.GetTimestamp();
             var fresh = await ledger.FilterNewAsync(items, now, feed.FingerprintWindow ?? fetchOptions.Value.FingerprintWindow, cancellationToken);
+            var ledgerTook = time.GetElapsedTime(ledgerStarted);
 
             // The backlog rule: a feed's first successful poll records its archive as seen and alerts only on
             // what was published within the backfill window, so a new feed (or a lost store) never floods.
@@ -253,9 +283,12 @@ public sealed partial class AlertPipeline(
             var alerts = new List<Alert>(recovered);
             var storyCopies = 0;
             var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            TimeSpan matchTook = TimeSpan.Zero, storiesTook = TimeSpan.Zero, routeTook = TimeSpan.Zero;
             foreach (var item in alerting)
             {
+                var matchStarted = time.GetTimestamp();
                 var matches = matcher.Match(item);
+                matchTook += time.GetElapsedTime(matchStarted);
                 foreach (var match in matches)
                 {
                     matchesPerList[match.WatchList] = matchesPerList.GetValueOrDefault(match.WatchList) + 1;
@@ -270,16 +303,21 @@ public sealed partial class AlertPipeline(
                 AlertStory? story = null;
                 if (stories.Enabled)
                 {
+                    var placeStarted = time.GetTimestamp();
                     var placed = await stories.PlaceAsync(item, feed.DisplayName, matches, now, cancellationToken);
+                    storiesTook += time.GetElapsedTime(placeStarted);
                     matches = placed.Alerting;
                     story = StoryOf(placed);
                     storyCopies += placed.Member.Decision == StoryMember.First ? 0 : 1;
                     metrics.StoryItem(placed.Member.Decision);
                 }
 
+                var routeStarted = time.GetTimestamp();
                 alerts.AddRange(router.Route(item, feed.DisplayName, matches, now).Select(a => a with { Story = story }));
+                routeTook += time.GetElapsedTime(routeStarted);
             }
 
+            var filterStarted = time.GetTimestamp();
             if (alerts.Count > 0 && await optOuts.GetOptOutsAsync(cancellationToken) is { Count: > 0 } stopped)
             {
                 // An unsubscribed or disabled channel gets no new alerts.
@@ -288,13 +326,26 @@ public sealed partial class AlertPipeline(
             }
 
             alerts = [.. AlertCap.Apply(alerts, deliveryOptions.Value.MaxImmediatePerPoll, now)];
+            routeTook += time.GetElapsedTime(filterStarted);
 
             // Alerts are stored before the items are marked seen. If the process dies in between, the
             // next poll sees the items as new again and derives the same AlertIds, which the outbox
             // ignores: nothing is lost and nothing is sent twice.
+            var writeStarted = time.GetTimestamp();
             var stored = await StoreAsync(alerts, cancellationToken);
             await ledger.MarkSeenAsync(fresh, now, cancellationToken);
             await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, parsed with { Items = items }, fresh, now), cancellationToken);
+            var stages = new StageTimes
+            {
+                Fetch = fetchTook.Value,
+                Parse = parseTook,
+                Ledger = ledgerTook,
+                Match = matchTook,
+                Stories = storiesTook,
+                Route = routeTook,
+                Store = time.GetElapsedTime(writeStarted),
+            };
+            LogFeedStages(feed.Id, stages);
             metrics.FeedPolled("ok", null, fetchTook);
             metrics.ItemsNew(fresh.Count);
             foreach (var (list, count) in matchesPerList)
@@ -315,6 +366,7 @@ public sealed partial class AlertPipeline(
                 Repairs = parsed.Repairs,
                 ItemsPastCap = parsed.ItemsPastCap,
                 UnreadableDates = items.Count(i => i.UnreadableDate is not null),
+                Stages = stages,
             };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -352,7 +404,7 @@ public sealed partial class AlertPipeline(
             }
 
             await feedStates.SaveFeedStateAsync(failed, cancellationToken);
-            return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message };
+            return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message, Stages = new StageTimes { Fetch = fetchTook ?? time.GetElapsedTime(fetchStarted) } };
         }
     }
 
@@ -421,6 +473,12 @@ public sealed partial class AlertPipeline(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering {Count} new alert(s) as they were stored failed; they wait in the outbox for the cycle's delivery pass.")]
     private partial void LogHandOffFailed(int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cycle of {Feeds} feed(s), time by stage (feeds summed): {Stages}")]
+    private partial void LogStages(int feeds, StageTimes stages);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Feed {FeedId}, time by stage: {Stages}")]
+    private partial void LogFeedStages(string feedId, StageTimes stages);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private partial void LogStoreEmpty(string message);

@@ -36,6 +36,10 @@ public sealed record FeedOutcome
     public string? Error { get; init; }
 
     public bool Failed => ErrorCode is not null;
+
+    /// <summary>Where this poll's time went.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StageTimes Stages { get; init; } = StageTimes.None;
 }
 
 /// <summary>The version of a feed's state that a plan read (null: never stored), which a later poll of it expects.</summary>
@@ -94,4 +98,63 @@ public sealed record CycleSummary
     /// <summary>Set when the store held no state at all while the configuration has feeds: new, emptied or lost (the message names where).</summary>
     public string? StoreWarning { get; init; }
     public required TimeSpan Elapsed { get; init; }
+
+    /// <summary>Where the cycle's time went (see <see cref="StageTimes"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StageTimes Stages { get; init; } = StageTimes.None;
+
+    /// <summary>The same in milliseconds, stage by stage in pipeline order: `once --json`'s "stagesMs".</summary>
+    public IReadOnlyDictionary<string, double> StagesMs => Stages.InOrder().ToDictionary(s => s.Stage, s => Math.Round(s.Milliseconds, 3));
+}
+
+/// <summary>
+/// Where a poll's time went, stage by stage. A feed's own stages are its wall time in each; a cycle's are
+/// summed over its feeds (feeds are polled several at once, so the sum can pass the cycle's wall time),
+/// with the cycle's own plan and deliver stages.
+/// </summary>
+public sealed record StageTimes
+{
+    public TimeSpan Plan { get; init; }
+    public TimeSpan Fetch { get; init; }
+    public TimeSpan Parse { get; init; }
+    public TimeSpan Ledger { get; init; }
+    public TimeSpan Match { get; init; }
+
+    /// <summary>Placing matched items in their stories.</summary>
+    public TimeSpan Stories { get; init; }
+    public TimeSpan Route { get; init; }
+
+    /// <summary>Writing alerts, seen items and the feed's state.</summary>
+    public TimeSpan Store { get; init; }
+    public TimeSpan Deliver { get; init; }
+
+    public static readonly StageTimes None = new();
+
+    public static StageTimes operator +(StageTimes a, StageTimes b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return new()
+        {
+            Plan = a.Plan + b.Plan,
+            Fetch = a.Fetch + b.Fetch,
+            Parse = a.Parse + b.Parse,
+            Ledger = a.Ledger + b.Ledger,
+            Match = a.Match + b.Match,
+            Stories = a.Stories + b.Stories,
+            Route = a.Route + b.Route,
+            Store = a.Store + b.Store,
+            Deliver = a.Deliver + b.Deliver,
+        };
+    }
+
+    /// <summary>Each stage in pipeline order, in milliseconds: the summary table, the log and `--json`.</summary>
+    public IReadOnlyList<(string Stage, double Milliseconds)> InOrder() =>
+    [
+        ("plan", Plan.TotalMilliseconds), ("fetch", Fetch.TotalMilliseconds), ("parse", Parse.TotalMilliseconds),
+        ("ledger", Ledger.TotalMilliseconds), ("match", Match.TotalMilliseconds), ("stories", Stories.TotalMilliseconds),
+        ("route", Route.TotalMilliseconds), ("store", Store.TotalMilliseconds), ("deliver", Deliver.TotalMilliseconds),
+    ];
+
+    public override string ToString() => string.Join(", ", InOrder().Select(s => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Stage} {s.Milliseconds:0.#} ms")));
 }
