@@ -28,7 +28,8 @@ public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<Cl
     {
         var matcher = services.GetRequiredService<WatchListMatcher>();
         var failed = 0;
-        foreach (var source in Inputs(settings.Sources))
+        var inputs = Inputs(settings.Sources).ToList();
+        foreach (var source in inputs)
         {
             ParsedFeed parsed;
             try
@@ -58,7 +59,7 @@ public sealed class ClassifyCommand(CliConsoles consoles) : ConfiguredCommand<Cl
             }
             else
             {
-                if (settings.Sources.Length > 1 || Directory.Exists(source))
+                if (inputs.Count > 1)
                 {
                     Console.MarkupLineInterpolated($"[bold]{Shown(source)}[/]");
                 }

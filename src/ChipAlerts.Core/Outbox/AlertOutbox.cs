@@ -449,7 +449,6 @@ public sealed partial class AlertOutbox(
     private partial void LogFailed(string alertId, string channel, string? reason);
 }
 
-
 /// <summary>
 /// What delivery passes did, each alert counted once by its last state: a cycle that makes several passes
 /// (one per feed as its alerts are stored, then the due pass) counts an alert tried in two of them once.
