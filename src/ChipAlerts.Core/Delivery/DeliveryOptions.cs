@@ -61,6 +61,13 @@ public sealed class DeliveryOptions
     public int Concurrency { get; set; } = 4;
 
     /// <summary>
+    /// SMTP connections kept to the relay, each used by one send at a time: emails to different destinations
+    /// go out side by side. More than <see cref="Concurrency"/> are never used.
+    /// </summary>
+    [Range(1, 64)]
+    public int SmtpConnections { get; set; } = 4;
+
+    /// <summary>
     /// Failed sends to one endpoint (an SMTP relay, a webhook host) within a minute, at least half of its
     /// sends, that open its circuit: its alerts are then not tried for <see cref="BreakDuration"/>.
     /// </summary>

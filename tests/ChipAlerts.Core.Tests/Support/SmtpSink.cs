@@ -38,6 +38,9 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>Awaited before each message is answered: a test holds messages with it (null: none held).</summary>
+    public Func<Task>? Holding { get; set; }
+
     /// <summary>Null accepts the message; otherwise the reply code to answer with.</summary>
     public Func<SmtpReplyCode?> Reply { get; set; } = () => null;
 
@@ -149,6 +152,11 @@ public sealed class SmtpSink : IAsyncDisposable
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref sink.attempts);
+            if (sink.Holding is { } holding)
+            {
+                await holding();
+            }
+
             if (context.Pipe.IsSecure)
             {
                 Interlocked.Increment(ref sink.secureMessages);

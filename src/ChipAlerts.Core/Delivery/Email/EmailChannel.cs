@@ -15,14 +15,16 @@ namespace ChipAlerts.Core.Delivery.Email;
 /// Sends alert emails by SMTP (MailKit) when <c>email.smtp</c> is configured; otherwise writes them as
 /// .eml files into the pickup folder &lt;outbox&gt;/mail, named by AlertId so a resend replaces, not adds.
 /// </summary>
-public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, Unsubscribes unsubscribes, Routing.AlertRouter router, TimeProvider time) : IAlertChannel, IDisposable
+public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, IOptions<ChipAlertsOptions> paths, IOptions<DeliveryOptions> delivery, Unsubscribes unsubscribes, Routing.AlertRouter router, TimeProvider time) : IAlertChannel, IDisposable
 {
     /// <summary>How long an idle connection is kept for the next send; servers close idle ones after minutes.</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(30);
 
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private SmtpClient? client;
-    private DateTimeOffset lastUsed;
+    /// <summary>One send at a time per connection, at most SmtpConnections connections.</summary>
+    private readonly SemaphoreSlim slots = new(Math.Min(delivery.Value.SmtpConnections, delivery.Value.Concurrency));
+
+    /// <summary>Connections between sends, the most recently used on top (so a quiet period lets the others expire).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentStack<(SmtpClient Client, DateTimeOffset LastUsed)> idle = new();
     private int connectionsOpened;
     private int messagesSent;
 
@@ -73,49 +75,69 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
     }
 
     /// <summary>
-    /// Sends over one SMTP connection, kept open between sends (a delivery pass of many alerts pays for one
-    /// connect, TLS handshake and login) and dropped after any error. A kept connection the server has
-    /// closed meanwhile is replaced once, at no cost to the alert.
+    /// Sends over a kept SMTP connection (a delivery pass of many alerts pays for one connect, TLS handshake and
+    /// login per connection), at most SmtpConnections at once; a connection is dropped after any error. A kept
+    /// connection the server has closed meanwhile is replaced once, at no cost to the alert.
     /// </summary>
     private async Task<DeliveryResult> SendSmtpAsync(MimeMessage message, SmtpConfig smtp, CancellationToken cancellationToken)
     {
-        await gate.WaitAsync(cancellationToken);
+        await slots.WaitAsync(cancellationToken);
         try
         {
-            var reused = client is { IsConnected: true } && time.GetUtcNow() - lastUsed < KeepAlive;
-            var (result, connectionLost) = await TrySendAsync(message, smtp, reuse: reused, cancellationToken);
-            if (reused && connectionLost)
+            var kept = TakeIdle();
+            var (result, client, lost) = await TrySendAsync(message, smtp, kept, cancellationToken);
+            if (lost)
             {
-                (result, _) = await TrySendAsync(message, smtp, reuse: false, cancellationToken);
+                (result, client, _) = await TrySendAsync(message, smtp, null, cancellationToken);
+            }
+
+            if (client is not null)
+            {
+                idle.Push((client, time.GetUtcNow()));
             }
 
             return result;
         }
         finally
         {
-            gate.Release();
+            slots.Release();
         }
     }
 
-    private async Task<(DeliveryResult Result, bool ConnectionLost)> TrySendAsync(MimeMessage message, SmtpConfig smtp, bool reuse, CancellationToken cancellationToken)
+    /// <summary>A kept connection still fresh and connected; the stale ones met on the way are closed.</summary>
+    private SmtpClient? TakeIdle()
     {
-        try
+        while (idle.TryPop(out var kept))
         {
-            if (!reuse)
+            if (kept.Client.IsConnected && time.GetUtcNow() - kept.LastUsed < KeepAlive)
             {
-                Drop();
-                client = await ConnectAsync(smtp, cancellationToken);
+                return kept.Client;
             }
 
-            await client!.SendAsync(message, cancellationToken);
-            lastUsed = time.GetUtcNow();
+            kept.Client.Dispose();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Sends on <paramref name="kept"/>, or on a new connection. The connection to keep (null when it was dropped),
+    /// and whether it was a kept one the server had closed: worth one more try on a new connection.
+    /// </summary>
+    private async Task<(DeliveryResult Result, SmtpClient? Client, bool KeptWasLost)> TrySendAsync(MimeMessage message, SmtpConfig smtp, SmtpClient? kept, CancellationToken cancellationToken)
+    {
+        var client = kept;
+        try
+        {
+            client ??= await ConnectAsync(smtp, cancellationToken);
+            await client.SendAsync(message, cancellationToken);
             Interlocked.Increment(ref messagesSent);
-            return (DeliveryResult.Delivered, false);
+            return (DeliveryResult.Delivered, client, false);
         }
         catch (Exception e) when (Classify(e, smtp) is { } result)
         {
-            Drop();
-            return (result, e is IOException or SocketException or ServiceNotConnectedException or SmtpProtocolException);
+            client?.Dispose();
+            return (result, null, kept is not null && e is IOException or SocketException or ServiceNotConnectedException or SmtpProtocolException);
         }
     }
 
@@ -246,19 +268,17 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         return hex.Length == 64 && hex.All(char.IsAsciiHexDigit) ? hex : null;
     }
 
-    private void Drop()
-    {
-        client?.Dispose();
-        client = null;
-    }
-
     /// <summary>Connections opened and messages sent by SMTP since start: what the connection reuse saves, for tests and the benchmark.</summary>
     public (int Connections, int Messages) SmtpCounts => (connectionsOpened, messagesSent);
 
     public void Dispose()
     {
-        Drop();
-        gate.Dispose();
+        while (idle.TryPop(out var kept))
+        {
+            kept.Client.Dispose();
+        }
+
+        slots.Dispose();
     }
 }
 

@@ -38,6 +38,46 @@ public sealed class EmailChannelTests : IAsyncLifetime
         new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
+    public async Task SendsToTwoDestinationsAtOnce_GoSideBySideOverTwoConnections()
+    {
+        var channel = Channel(smtp, settings: new Dictionary<string, string?> { ["ChipAlerts:Delivery:SmtpConnections"] = "2" });
+        // The relay answers neither message until both are in: one connection at a time could never get there.
+        var bothIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var arrived = 0;
+        smtp.Holding = async () =>
+        {
+            if (Interlocked.Increment(ref arrived) == 2)
+            {
+                bothIn.TrySetResult();
+            }
+
+            await bothIn.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        };
+
+        var results = await Task.WhenAll(
+            channel.SendAsync(Alerts.Email("item-a", "desk-a@example.com"), default),
+            channel.SendAsync(Alerts.Email("item-b", "desk-b@example.com"), default));
+
+        Assert.Equal([DeliveryResult.Delivered, DeliveryResult.Delivered], results);
+        Assert.Equal((2, 2), channel.SmtpCounts);
+    }
+
+    [Fact]
+    public async Task AfterABurst_TheKeptConnectionsAreReused()
+    {
+        var channel = Channel(smtp, settings: new Dictionary<string, string?> { ["ChipAlerts:Delivery:SmtpConnections"] = "3" });
+
+        await Task.WhenAll(Enumerable.Range(0, 9).Select(i => channel.SendAsync(Alerts.Email($"item-{i}", $"desk-{i}@example.com"), default)));
+        for (var i = 0; i < 5; i++)
+        {
+            await channel.SendAsync(Alerts.Email($"later-{i}"), default);
+        }
+
+        Assert.Equal(14, smtp.Messages.Count);
+        Assert.InRange(channel.SmtpCounts.Connections, 1, 3);
+    }
+
+    [Fact]
     public async Task TheConnectionToTheRelay_HasNagleOff()
     {
         using var relay = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
