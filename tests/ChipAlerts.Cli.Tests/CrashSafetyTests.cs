@@ -72,8 +72,10 @@ public sealed class CrashSafetyTests : IAsyncLifetime
 
         var ids = smtp.Messages.Select(m => m.MessageId).ToList();
         Assert.Equal(40, ids.Distinct().Count());
-        // At most the one message in flight at the kill (sends share one SMTP connection) is sent twice, with the same Message-ID.
-        Assert.InRange(ids.Count, 40, 41);
+        // At most the messages in flight at the kill are sent twice, with the same Message-ID: one per kept SMTP
+        // connection (Delivery:SmtpConnections = 4), as the relay may have taken one the dead process never recorded.
+        Assert.InRange(ids.Count, 40, 44);
+        Assert.All(ids.GroupBy(id => id), copies => Assert.InRange(copies.Count(), 1, 2));
     }
 
     [Fact]
