@@ -18,6 +18,30 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal("OK: 3 feeds, 5 watch-lists, 2 subscribers; polling on \"0 */15 * * * *\".\n", result.Output);
     }
 
+    [Fact]
+    public async Task Check_QueryThatParsesButProbablyMeansSomethingElse_IsValidWithAWarningNamingListAndCharacter()
+    {
+        var config = dir.File("warn.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              "feeds": [ { "id": "wire", "url": "https://example.com/feed" } ],
+              "watchLists": [ { "name": "Memory", "query": "Micron or \"SK Hynix\"" }, { "name": "Rapidus", "query": "Rapidus" } ],
+              "subscribers": [ { "id": "desk", "watchLists": [ "Memory" ], "channels": [ { "type": "email", "to": "desk@example.com" } ] } ],
+              "email": { "from": "ChipAlerts <alerts@example.com>" }
+            }
+            """);
+
+        var text = await CliRunner.RunAsync("check", "--config", config, "--data", dir.File("db"), "--outbox", dir.File("outbox"));
+        var json = await CliRunner.RunAsync("check", "--json", "--config", config, "--data", dir.File("db"), "--outbox", dir.File("outbox"));
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Equal(
+            "warning: watch-list 'Memory', character 8: 'or' is read as a word to find; operators are upper case: write OR to use it, or \"or\" to find the word without this warning.\n",
+            text.Errors);
+        var warning = Assert.Single(System.Text.Json.JsonDocument.Parse(json.Output).RootElement.GetProperty("warnings").EnumerateArray().ToList());
+        Assert.Equal(("Memory", 8), (warning.GetProperty("watchList").GetString(), warning.GetProperty("character").GetInt32()));
+    }
+
     [Theory]
     [InlineData("check")]
     [InlineData("once")]
@@ -43,7 +67,7 @@ public sealed class CheckCommandTests : IDisposable
             Configuration error in {config}:
               pollSchedule: '*/5 * * *' is not an NCRONTAB expression; use six fields with seconds first, e.g. "0 */15 * * * *" for every 15 minutes.
               feeds[0].url: missing: give an http(s) URL or a path to a local feed file.
-              watchLists[0].colour: unknown field; known fields here: name, query, minScore, weights.
+              watchLists[0].colour: unknown field; known fields here: name, query, minScore, weights, nearAcrossFields.
               watchLists[0].query: watch-list 'AI', character 8 (at «(robots»): unbalanced parenthesis: this '(' is never closed; add a ')'.
               subscribers[0].watchLists[0]: no watch-list is named 'Quantum'; known lists: AI.
 

@@ -101,11 +101,43 @@ public sealed class ClassifyPreviewTests : IDisposable
     {
         await CliRunner.RunAsync(CliRunner.OnSamples(dir, "once"));
 
-        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--list", "Micron", "--query", "=Micron NEAR/3 memory"));
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--query", "=Micron NEAR/3 memory"));
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Micron: =Micron NEAR/3 memory", result.Output, StringComparison.Ordinal);
+        Assert.Contains("preview: =Micron NEAR/3 memory", result.Output, StringComparison.Ordinal);
         Assert.Contains("Would have alerted on 1 of the 42 items seen in the last 7 days.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_ListWithAChangedQuery_IsABacktest_WhatItGainsAndLosesOverTheHistory()
+    {
+        await CliRunner.RunAsync(CliRunner.OnSamples(dir, "once"));
+        string[] args = ["preview", "--list", "Micron", "--query", "(=Micron NEAR/3 memory) OR Rapidus"];
+
+        var json = await CliRunner.RunAsync(CliRunner.OnSamples(dir, [.. args, "--json"]));
+        var text = await CliRunner.RunAsync(CliRunner.OnSamples(dir, [.. args, "--examples", "2"]));
+
+        Assert.Equal(0, json.ExitCode);
+        var backtest = JsonDocument.Parse(json.Output).RootElement;
+        var gained = backtest.GetProperty("gained").EnumerateArray().Select(i => i.GetProperty("title").GetString()!).ToList();
+        var lost = backtest.GetProperty("lost").EnumerateArray().Select(i => i.GetProperty("title").GetString()!).ToList();
+        Assert.Equal((6, 1, 5), (backtest.GetProperty("current").GetInt32(), backtest.GetProperty("kept").GetInt32(), backtest.GetProperty("matched").GetArrayLength()));
+        Assert.Equal(4, gained.Count);
+        Assert.All(gained, title => Assert.Contains("Rapidus", title, StringComparison.Ordinal));
+        Assert.Equal(5, lost.Count);
+        Assert.Contains("Micron Technology wins approval for Idaho memory fab", lost);
+        Assert.Equal("\"Micron Technology\" OR =Micron OR =MU.O OR =$MU OR 美光 OR マイクロン", backtest.GetProperty("currentQuery").GetString());
+        Assert.Contains("Gained (4): what the new query alerts on, the current one does not; the newest 2:", text.Output, StringComparison.Ordinal);
+        Assert.Contains("Of the 42 items seen in the last 7 days, the current query alerts on 6 and the new one on 5: 4 gained, 5 lost, 1 kept.", text.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Preview_QueryWithALowerCaseOperator_WarnsOnStderr()
+    {
+        var result = await CliRunner.RunAsync(CliRunner.OnSamples(dir, "preview", "--query", "Micron or DRAM"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("warning: watch-list 'preview', character 8: 'or' is read as a word to find", result.Errors, StringComparison.Ordinal);
     }
 
     [Fact]

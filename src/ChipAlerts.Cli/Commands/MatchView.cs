@@ -17,10 +17,14 @@ internal static class MatchView
         /// <summary>The matches themselves, for the table's highlighted snippets.</summary>
         [JsonIgnore]
         public IReadOnlyList<WatchListMatch> Found { get; init; } = [];
+
+        /// <summary>The item itself, so a backtest can tell the same item from two runs.</summary>
+        [JsonIgnore]
+        public FeedItem? Item { get; init; }
     }
 
     public static ItemResult Result(FeedItem item, IReadOnlyList<WatchListMatch> matches) =>
-        new(item.Title, item.Link, item.FeedId, item.Published, [.. matches.Select(WebhookMatch.From)]) { Found = matches };
+        new(item.Title, item.Link, item.FeedId, item.Published, [.. matches.Select(WebhookMatch.From)]) { Found = matches, Item = item };
 
     public static void WriteJson(IAnsiConsole console, object value) =>
         CliJson.Write(console, value);

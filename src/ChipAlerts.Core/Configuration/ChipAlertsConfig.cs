@@ -66,6 +66,9 @@ public sealed record WatchListConfig
 
     public FieldWeights Weights { get; init; } = new();
 
+    /// <summary>True: NEAR also pairs a word of the title with one of the summary, as if the summary followed the title.</summary>
+    public bool NearAcrossFields { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Unknown { get; init; }
 }

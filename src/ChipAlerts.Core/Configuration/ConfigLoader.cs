@@ -133,7 +133,7 @@ public static partial class ConfigLoader
             var list = config.WatchLists[i];
             var at = $"watchLists[{i}]";
             string[] replaced = ["terms", "caseSensitiveTerms", "exclude"];
-            ReportUnknown(at, list.Unknown?.Where(f => !replaced.Contains(f.Key)).ToDictionary(), ["name", "query", "minScore", "weights"], errors);
+            ReportUnknown(at, list.Unknown?.Where(f => !replaced.Contains(f.Key)).ToDictionary(), ["name", "query", "minScore", "weights", "nearAcrossFields"], errors);
             ReportUnknown($"{at}.weights", list.Weights?.Unknown, ["title", "summary"], errors);
             if (string.IsNullOrWhiteSpace(list.Name))
             {

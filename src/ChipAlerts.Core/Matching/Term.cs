@@ -5,7 +5,7 @@ namespace ChipAlerts.Core.Matching;
 /// <summary>
 /// A compiled term, kept small because a deployment may hold a million: the folded words in one
 /// string, separated by <see cref="Separator"/>, and everything rare (exact case, inflected forms,
-/// literal glue, symbols, a regular expression) in <see cref="Extras"/>, null for most terms.
+/// prefixes, literal glue, symbols, a field, a regular expression) in <see cref="Extras"/>, null for most terms.
 /// </summary>
 internal sealed class Term(int list, int wordCount, string display, string key, TermExtras? extras)
 {
@@ -17,55 +17,62 @@ internal sealed class Term(int list, int wordCount, string display, string key, 
     public string Key { get; } = key;
     public TermExtras? Extras { get; } = extras;
 
-    /// <summary>One word, matched by its folded form alone (inflected forms are index keys of their own).</summary>
-    public bool IsOneWord => WordCount == 1 && (Extras is null || (Extras.Exact is null && Extras.Prefix is null && Extras.Suffix is null && Extras.Regex is null));
+    /// <summary>One word, matched by its folded form alone (inflected forms are index keys of their own), in title or summary.</summary>
+    public bool IsOneWord => WordCount == 1 && (Extras is null
+        || (Extras.Exact is null && Extras.Prefixes is null && Extras.Prefix is null && Extras.Suffix is null && Extras.Regex is null && Extras.Scope == FieldScope.Any));
+
+    /// <summary>Its first word is a prefix (subsid*): found through the prefix index, not the word index.</summary>
+    public bool StartsWithPrefix => Extras?.Prefixes?[0] == true;
 
     public string Prefix => Extras?.Prefix ?? "";
     public string Suffix => Extras?.Suffix ?? "";
+    public FieldScope Scope => Extras?.Scope ?? FieldScope.Any;
+
+    /// <summary>The folded first word.</summary>
+    public string FirstWord => Key.IndexOf(Separator, StringComparison.Ordinal) is var end and >= 0 ? Key[..end] : Key;
 
     public static Term From(int list, QueryTerm spec)
     {
+        var n = spec.Words.Count;
         var words = spec.Words.Select(w => Tokenizer.Fold(w)).ToArray();
-        string[]? lastForms = null;
-        string[]? lastExactForms = null;
-        if (spec.Inflect)
+        string[]?[]? forms = null;
+        string[]?[]? exactForms = null;
+        bool[]? prefixes = null;
+        for (var k = 0; k < n; k++)
         {
-            if (spec.CaseSensitive)
+            switch (spec.Forms[k])
             {
-                lastExactForms = Inflections.Of(spec.Words[^1]);
-                lastForms = [.. lastExactForms.Select(f => Tokenizer.Fold(f)).Distinct()];
-            }
-            else
-            {
-                lastForms = Inflections.Of(words[^1]);
+                case WordForm.Inflected when spec.CaseSensitive:
+                    (exactForms ??= new string[]?[n])[k] = Inflections.Of(spec.Words[k]);
+                    (forms ??= new string[]?[n])[k] = [.. exactForms[k]!.Select(f => Tokenizer.Fold(f)).Distinct()];
+                    break;
+                case WordForm.Inflected:
+                    (forms ??= new string[]?[n])[k] = Inflections.Of(words[k]);
+                    break;
+                case WordForm.Prefix:
+                    (prefixes ??= new bool[n])[k] = true;
+                    break;
             }
         }
 
         var extras = new TermExtras
         {
             Exact = spec.CaseSensitive ? [.. spec.Words] : null,
-            LastForms = lastForms,
-            LastExactForms = lastExactForms,
+            Forms = forms,
+            ExactForms = exactForms,
+            Prefixes = prefixes,
             Glue = spec.Glue.All(g => g is null) ? null : [.. spec.Glue],
             Prefix = spec.Prefix.Length > 0 ? spec.Prefix : null,
             Suffix = spec.Suffix.Length > 0 ? spec.Suffix : null,
+            Scope = spec.Scope,
         };
         return new Term(list, words.Length, spec.Text.Trim(), string.Join(Separator, words), extras.IsEmpty ? null : extras);
     }
 
-    public static Term ForRegex(int list, string pattern, Regex regex) => new(list, 0, pattern, "", new TermExtras { Regex = regex });
+    public static Term ForRegex(int list, string pattern, Regex regex, FieldScope scope) => new(list, 0, pattern, "", new TermExtras { Regex = regex, Scope = scope });
 
-    /// <summary>The folded first word, or every form of it for a one-word term marked ~: what the index holds.</summary>
-    public IEnumerable<string> IndexKeys()
-    {
-        if (WordCount == 1 && Extras?.LastForms is { } forms)
-        {
-            return forms;
-        }
-
-        var end = Key.IndexOf(Separator, StringComparison.Ordinal);
-        return [end < 0 ? Key : Key[..end]];
-    }
+    /// <summary>The folded first word, or every form of it when it is marked ~: what the word index holds.</summary>
+    public IEnumerable<string> IndexKeys() => Extras?.Forms?[0] is { } forms ? forms : [FirstWord];
 
     /// <summary>
     /// When the term occurs at token <paramref name="at"/> of <paramref name="text"/>, the index of the
@@ -95,7 +102,7 @@ internal sealed class Term(int list, int wordCount, string display, string key, 
                     return 0;
                 }
             }
-            else if (!extras.WordMatches(word, folded, k, k == n - 1))
+            else if (!extras.WordMatches(word, folded, k))
             {
                 return 0;
             }
@@ -124,22 +131,29 @@ internal sealed class Term(int list, int wordCount, string display, string key, 
     }
 }
 
-/// <summary>What few terms have.</summary>
+/// <summary>What few terms have. Per-word arrays are null when no word needs them.</summary>
 internal sealed class TermExtras
 {
     public string[]? Exact { get; init; }
-    public string[]? LastForms { get; init; }
-    public string[]? LastExactForms { get; init; }
+    public string[]?[]? Forms { get; init; }
+    public string[]?[]? ExactForms { get; init; }
+    public bool[]? Prefixes { get; init; }
     public string?[]? Glue { get; init; }
     public string? Prefix { get; init; }
     public string? Suffix { get; init; }
     public Regex? Regex { get; init; }
+    public FieldScope Scope { get; init; }
 
-    public bool IsEmpty => Exact is null && LastForms is null && Glue is null && Prefix is null && Suffix is null && Regex is null;
+    public bool IsEmpty => Exact is null && Forms is null && Prefixes is null && Glue is null && Prefix is null && Suffix is null && Regex is null && Scope == FieldScope.Any;
 
-    public bool WordMatches(ReadOnlySpan<char> word, ReadOnlySpan<char> folded, int k, bool last)
+    public bool WordMatches(ReadOnlySpan<char> word, ReadOnlySpan<char> folded, int k)
     {
-        if (!(last && LastForms is not null ? AnyFoldEquals(word, LastForms) : Tokenizer.FoldEquals(word, folded)))
+        if (Prefixes?[k] == true)
+        {
+            return Tokenizer.FoldStartsWith(word, folded) && (Exact is null || word.StartsWith(Exact[k], StringComparison.Ordinal));
+        }
+
+        if (!(Forms?[k] is { } forms ? AnyFoldEquals(word, forms) : Tokenizer.FoldEquals(word, folded)))
         {
             return false;
         }
@@ -149,12 +163,12 @@ internal sealed class TermExtras
             return true;
         }
 
-        if (!last || LastExactForms is null)
+        if (ExactForms?[k] is not { } exactForms)
         {
             return word.SequenceEqual(Exact[k]);
         }
 
-        foreach (var form in LastExactForms)
+        foreach (var form in exactForms)
         {
             if (word.SequenceEqual(form))
             {

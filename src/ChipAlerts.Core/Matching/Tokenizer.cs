@@ -254,6 +254,52 @@ public static class Tokenizer
         return j == folded.Length;
     }
 
+    /// <summary>True when <paramref name="word"/>, folded, starts with <paramref name="folded"/>.</summary>
+    public static bool FoldStartsWith(ReadOnlySpan<char> word, ReadOnlySpan<char> folded)
+    {
+        var j = 0;
+        foreach (var c in word)
+        {
+            if (j == folded.Length)
+            {
+                return true;
+            }
+
+            var f = Fold(c);
+            if (f == '\0')
+            {
+                continue;
+            }
+
+            if (folded[j] != f)
+            {
+                return false;
+            }
+
+            j++;
+        }
+
+        return j == folded.Length;
+    }
+
+    /// <summary>Folds <paramref name="word"/> into <paramref name="buffer"/> (as long as the word); returns the folded length.</summary>
+    internal static int FoldInto(ReadOnlySpan<char> word, Span<char> buffer)
+    {
+        var length = 0;
+        foreach (var c in word)
+        {
+            if (Fold(c) is var f && f != '\0')
+            {
+                buffer[length++] = f;
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>The hash of text already folded: equal to <see cref="Hash"/> of any word that folds to it.</summary>
+    internal static ulong HashOfFolded(ReadOnlySpan<char> folded) => HashFolded(folded);
+
     /// <summary>
     /// Tokenizes and hashes in one pass, into reusable buffers; returns the number of words. The hot
     /// loop of matching: no allocation; ASCII text is classified 64 characters at a time into a bit

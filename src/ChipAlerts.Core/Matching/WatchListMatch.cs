@@ -26,6 +26,7 @@ public sealed record MatchEvidence(string Term, string Field, int Start, int Len
 {
     public const string Title = "title";
     public const string Summary = "summary";
+    public const string Source = "source";
 
     public int StartInSnippet => Start - SnippetStart;
 

@@ -9,19 +9,24 @@ namespace ChipAlerts.Core.Matching;
 /// indexed by the hash of its first word (all of its forms, for a term marked ~); an item is scanned
 /// once per field, each word that the <see cref="WordFilter"/> lets through hashed and looked up in
 /// the table, and only a hit checks the rest of that term. Only lists with a hit evaluate their query,
-/// so the cost grows with the length of the text, not with the number of rules. Regular expressions
-/// are the one exception: a list that has one runs them on every item.
+/// so the cost grows with the length of the text, not with the number of rules. A wildcard (subsid*)
+/// is found the same way through a second table keyed by the hash of its prefix: each word is looked
+/// up once per distinct prefix length, a number the rules' words bound, not their count. Regular
+/// expressions are the one exception: a list that has one runs them on every item.
 /// </summary>
 public sealed class WatchListMatcher
 {
     private const int SnippetRadius = 60;
     private const int TitleField = 0;
     private const int SummaryField = 1;
+    private const int SourceField = 2;
 
     private readonly Term[] terms;
     private readonly CompiledList[] lists;
     private readonly int[] regexLists;
     private readonly TermIndex index;
+    private readonly PrefixIndex prefixes;
+    private readonly bool hasSourceTerms;
     private readonly WordFilter filter = new();
 
     [ThreadStatic]
@@ -33,6 +38,8 @@ public sealed class WatchListMatcher
         var termList = new List<Term>();
         var compiled = new List<CompiledList>();
         var keys = new List<IndexKey>();
+        var prefixKeys = new List<(string Prefix, int Term)>();
+        var sourceTerms = false;
         foreach (var list in watchLists)
         {
             QueryNode query;
@@ -49,7 +56,7 @@ public sealed class WatchListMatcher
             var first = termList.Count;
             var hasRegex = false;
             var root = Compile(query);
-            compiled.Add(new CompiledList(listIndex, list.Name, root, first, termList.Count - first, list.Weights.Title, list.Weights.Summary, list.MinScore, hasRegex));
+            compiled.Add(new CompiledList(listIndex, list.Name, root, first, termList.Count - first, list.Weights.Title, list.Weights.Summary, list.MinScore, hasRegex, list.NearAcrossFields));
 
             Node Compile(QueryNode node)
             {
@@ -59,10 +66,13 @@ public sealed class WatchListMatcher
                         return new Leaf(AddTerm(term.Term));
                     case RegexNode regex:
                         hasRegex = true;
-                        termList.Add(Term.ForRegex(listIndex, regex.Pattern, regex.Regex));
+                        termList.Add(Term.ForRegex(listIndex, regex.Pattern, regex.Regex, regex.Scope));
+                        sourceTerms |= regex.Scope == FieldScope.Source;
                         return new Leaf(termList.Count - 1);
                     case NearNode near:
                         return new Near([.. near.Left.Select(AddTerm)], [.. near.Right.Select(AddTerm)], near.Distance);
+                    case ExceptNode except:
+                        return new Except([.. except.Terms.Select(AddTerm)], [.. except.Excepted.Select(AddTerm)]);
                     case AndNode and:
                         return new All([.. and.Children.Select(c => Compile(c))]);
                     case OrNode alternatives when alternatives.Children.All(c => c is TermNode):
@@ -88,6 +98,14 @@ public sealed class WatchListMatcher
                 var term = Term.From(listIndex, spec);
                 var id = termList.Count;
                 termList.Add(term);
+                sourceTerms |= term.Scope == FieldScope.Source;
+                if (term.StartsWithPrefix)
+                {
+                    prefixKeys.Add((term.FirstWord, id));
+                    filter.AddPrefix(term.FirstWord);
+                    return id;
+                }
+
                 foreach (var form in term.IndexKeys())
                 {
                     keys.Add(new IndexKey(form, id, listIndex, term.IsOneWord));
@@ -102,22 +120,45 @@ public sealed class WatchListMatcher
         lists = [.. compiled];
         regexLists = [.. Enumerable.Range(0, lists.Length).Where(i => lists[i].HasRegex)];
         index = new TermIndex(keys);
+        prefixes = new PrefixIndex(prefixKeys);
+        hasSourceTerms = sourceTerms;
     }
 
-    public IReadOnlyList<WatchListMatch> Match(FeedItem item) => Match(item.Title, item.Summary);
+    public IReadOnlyList<WatchListMatch> Match(FeedItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return Match(item.Title, item.Summary, hasSourceTerms ? SourceOf(item) : "");
+    }
 
-    public IReadOnlyList<WatchListMatch> Match(string title, string summary)
+    /// <summary>What source: terms are looked for in: the feed's id and the host of the item's link ("semiconductor-wire www.reuters.com").</summary>
+    public static string SourceOf(FeedItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return Uri.TryCreate(item.Link, UriKind.Absolute, out var link) && link.Host.Length > 0 ? $"{item.FeedId} {link.Host}" : item.FeedId;
+    }
+
+    /// <param name="title">The item's title.</param>
+    /// <param name="summary">The item's summary.</param>
+    /// <param name="source">What source: terms look in (see <see cref="SourceOf"/>); other terms never do.</param>
+    public IReadOnlyList<WatchListMatch> Match(string title, string summary, string source = "")
     {
         var s = scratch ??= new Scratch();
         s.Hits.Clear();
         var titleText = Tokenizer.Folded(title);
         var summaryText = Tokenizer.Folded(summary);
-        Scan(titleText, TitleField, s);
+        var sourceText = hasSourceTerms ? Tokenizer.Folded(source) : "";
+        s.TitleWords = Scan(titleText, TitleField, s);
         Scan(summaryText, SummaryField, s);
+        if (sourceText.Length > 0)
+        {
+            Scan(sourceText, SourceField, s);
+        }
+
         foreach (var list in regexLists)
         {
             RunRegexes(lists[list], titleText, TitleField, s);
             RunRegexes(lists[list], summaryText, SummaryField, s);
+            RunRegexes(lists[list], sourceText, SourceField, s);
         }
 
         if (s.Hits.Count == 0)
@@ -139,12 +180,12 @@ public sealed class WatchListMatcher
             }
 
             var list = lists[listIndex];
-            var context = new Evaluation(hits, from, to);
+            var context = new Evaluation(hits, from, to, list.NearAcrossFields ? s.TitleWords : -1);
             if (context.Evaluate(list.Root))
             {
                 s.Evidence.Clear();
                 context.Collect(list.Root, s.Evidence);
-                if (Explain(list, s.Evidence, s.Kept, titleText, summaryText) is { } match)
+                if (Explain(list, s.Evidence, s.Kept, titleText, summaryText, sourceText) is { } match)
                 {
                     (matches ??= []).Add(match);
                 }
@@ -156,7 +197,8 @@ public sealed class WatchListMatcher
         return matches is null ? [] : matches;
     }
 
-    private void Scan(string text, int field, Scratch s)
+    // Adds the hits in one field; returns its number of words.
+    private int Scan(string text, int field, Scratch s)
     {
         var count = Tokenizer.Scan(text, ref s.Tokens, ref s.Hashes, filter);
         var tokens = s.Tokens;
@@ -165,6 +207,11 @@ public sealed class WatchListMatcher
             if (s.Hashes[i] == 0)
             {
                 continue; // ruled out by the filter
+            }
+
+            if (prefixes.Count > 0)
+            {
+                ScanPrefixes(text, field, s, count, i);
             }
 
             var slot = index.SlotOf(s.Hashes[i]);
@@ -178,6 +225,11 @@ public sealed class WatchListMatcher
             {
                 if (index.IsWholeTerm(entry))
                 {
+                    if (field == SourceField)
+                    {
+                        continue; // only source: terms look there
+                    }
+
                     wordMatches ??= Tokenizer.FoldEquals(text.AsSpan(tokens[i].Start, tokens[i].Length), index.Word(slot));
                     if (wordMatches == true)
                     {
@@ -187,23 +239,66 @@ public sealed class WatchListMatcher
                     continue;
                 }
 
-                var termId = index.TermOf(entry);
-                var term = terms[termId];
-                if (term.MatchAt(text, tokens, count, i) is var after and > 0)
+                TryTermAt(text, field, s, count, i, index.TermOf(entry));
+            }
+        }
+
+        return count;
+    }
+
+    // The terms whose first word is a prefix of the text's word i: one lookup per distinct prefix length.
+    private void ScanPrefixes(string text, int field, Scratch s, int count, int i)
+    {
+        var token = s.Tokens[i];
+        var word = text.AsSpan(token.Start, token.Length);
+        Span<char> folded = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
+        var length = Tokenizer.FoldInto(word, folded);
+        foreach (var prefixLength in prefixes.Lengths)
+        {
+            if (prefixLength > length)
+            {
+                break;
+            }
+
+            if (prefixes.TermsOf(Tokenizer.HashOfFolded(folded[..prefixLength])) is { } candidates)
+            {
+                foreach (var termId in candidates)
                 {
-                    // The symbols around the words are part of what matched: "$MU", "C++".
-                    var start = tokens[i].Start - term.Prefix.Length;
-                    s.Hits.Add(new Hit(term.List, termId, field, i, after, start, tokens[after - 1].End + term.Suffix.Length - start));
+                    TryTermAt(text, field, s, count, i, termId);
                 }
             }
         }
     }
 
+    private void TryTermAt(string text, int field, Scratch s, int count, int i, int termId)
+    {
+        var term = terms[termId];
+        if (!InScope(term.Scope, field))
+        {
+            return;
+        }
+
+        if (term.MatchAt(text, s.Tokens, count, i) is var after and > 0)
+        {
+            // The symbols around the words are part of what matched: "$MU", "C++".
+            var start = s.Tokens[i].Start - term.Prefix.Length;
+            s.Hits.Add(new Hit(term.List, termId, field, i, after, start, s.Tokens[after - 1].End + term.Suffix.Length - start));
+        }
+    }
+
+    private static bool InScope(FieldScope scope, int field) => scope switch
+    {
+        FieldScope.Any => field != SourceField,
+        FieldScope.Title => field == TitleField,
+        FieldScope.Summary => field == SummaryField,
+        _ => field == SourceField,
+    };
+
     private void RunRegexes(CompiledList list, string text, int field, Scratch s)
     {
         for (var termId = list.FirstTerm; termId < list.FirstTerm + list.TermCount; termId++)
         {
-            if (terms[termId].Extras?.Regex is not { } regex)
+            if (terms[termId].Extras?.Regex is not { } regex || !InScope(terms[termId].Scope, field) || text.Length == 0)
             {
                 continue;
             }
@@ -225,7 +320,7 @@ public sealed class WatchListMatcher
         }
     }
 
-    private WatchListMatch? Explain(CompiledList list, List<Hit> hits, List<Hit> kept, string title, string summary)
+    private WatchListMatch? Explain(CompiledList list, List<Hit> hits, List<Hit> kept, string title, string summary, string source)
     {
         // Text order, title first; a term inside a longer one already kept ("Micron" within "Micron
         // Technology") adds nothing, and one hit per term and field explains enough.
@@ -253,7 +348,7 @@ public sealed class WatchListMatcher
             {
                 if (kept[j].Term == kept[i].Term)
                 {
-                    best = Math.Max(best, kept[j].Field == TitleField ? list.TitleWeight : list.SummaryWeight);
+                    best = Math.Max(best, kept[j].Field == TitleField ? list.TitleWeight : list.SummaryWeight); // the source weighs as the summary
                 }
             }
 
@@ -269,9 +364,12 @@ public sealed class WatchListMatcher
         for (var i = 0; i < kept.Count; i++)
         {
             var hit = kept[i];
-            evidence[i] = hit.Field == TitleField
-                ? Evidence(terms[hit.Term].Display, MatchEvidence.Title, title, hit.Start, hit.Length)
-                : Evidence(terms[hit.Term].Display, MatchEvidence.Summary, summary, hit.Start, hit.Length);
+            evidence[i] = hit.Field switch
+            {
+                TitleField => Evidence(terms[hit.Term].Display, MatchEvidence.Title, title, hit.Start, hit.Length),
+                SummaryField => Evidence(terms[hit.Term].Display, MatchEvidence.Summary, summary, hit.Start, hit.Length),
+                _ => Evidence(terms[hit.Term].Display, MatchEvidence.Source, source, hit.Start, hit.Length),
+            };
         }
 
         return new WatchListMatch
@@ -336,9 +434,10 @@ public sealed class WatchListMatcher
         public readonly List<Hit> Hits = [];
         public readonly List<Hit> Evidence = [];
         public readonly List<Hit> Kept = [];
+        public int TitleWords;
     }
 
-    private sealed record CompiledList(int Index, string Name, Node Root, int FirstTerm, int TermCount, int TitleWeight, int SummaryWeight, int MinScore, bool HasRegex);
+    private sealed record CompiledList(int Index, string Name, Node Root, int FirstTerm, int TermCount, int TitleWeight, int SummaryWeight, int MinScore, bool HasRegex, bool NearAcrossFields);
 
     // The compiled query: leaves refer to term ids.
     private abstract class Node;
@@ -361,6 +460,12 @@ public sealed class WatchListMatcher
         public int Distance { get; } = distance;
     }
 
+    private sealed class Except(int[] terms, int[] excepted) : Node
+    {
+        public int[] Terms { get; } = terms;
+        public int[] Excepted { get; } = excepted;
+    }
+
     private sealed class All(Node[] children) : Node
     {
         public Node[] Children { get; } = children;
@@ -376,14 +481,19 @@ public sealed class WatchListMatcher
         public Node Child { get; } = child;
     }
 
-    /// <summary>A list's query over its hits, which are hits[from..to), sorted by term.</summary>
-    private readonly struct Evaluation(List<Hit> hits, int from, int to)
+    /// <summary>
+    /// A list's query over its hits, which are hits[from..to), sorted by term. <paramref name="titleWords"/>
+    /// is the title's word count when NEAR may span title and summary (the summary's words follow the
+    /// title's), else -1.
+    /// </summary>
+    private readonly struct Evaluation(List<Hit> hits, int from, int to, int titleWords)
     {
         public bool Evaluate(Node node) => node switch
         {
             Leaf leaf => Has(leaf.Term, leaf.Term + 1),
             TermRange range => Has(range.First, range.First + range.Count),
             Near near => NearHits(near, null),
+            Except except => ExceptHits(except, null),
             All all => EvaluateAll(all.Children),
             Any any => EvaluateAny(any.Children),
             Not not => !Evaluate(not.Child),
@@ -430,6 +540,9 @@ public sealed class WatchListMatcher
                     break;
                 case Near near:
                     NearHits(near, evidence);
+                    break;
+                case Except except:
+                    ExceptHits(except, evidence);
                     break;
                 case All all:
                     foreach (var child in all.Children)
@@ -490,13 +603,16 @@ public sealed class WatchListMatcher
                 for (var j = from; j < to; j++)
                 {
                     var (a, b) = (hits[i], hits[j]);
-                    if (a.Field != b.Field || Array.IndexOf(near.Right, b.Term) < 0)
+                    if (Array.IndexOf(near.Right, b.Term) < 0 || (a.Field != b.Field && (titleWords < 0 || a.Field == SourceField || b.Field == SourceField)))
                     {
                         continue;
                     }
 
-                    var gap = a.EndToken <= b.FirstToken ? b.FirstToken - a.EndToken
-                        : b.EndToken <= a.FirstToken ? a.FirstToken - b.EndToken
+                    // Across fields, a summary word's position follows the title's words.
+                    var (aFirst, aEnd) = a.Field == SummaryField && b.Field != a.Field ? (a.FirstToken + titleWords, a.EndToken + titleWords) : (a.FirstToken, a.EndToken);
+                    var (bFirst, bEnd) = b.Field == SummaryField && b.Field != a.Field ? (b.FirstToken + titleWords, b.EndToken + titleWords) : (b.FirstToken, b.EndToken);
+                    var gap = aEnd <= bFirst ? bFirst - aEnd
+                        : bEnd <= aFirst ? aFirst - bEnd
                         : -1;
                     if (gap >= 0 && gap <= near.Distance)
                     {
@@ -514,5 +630,62 @@ public sealed class WatchListMatcher
 
             return found;
         }
+
+        // True when some hit of Terms lies outside every hit of Excepted in its field; adds each such hit to evidence when given.
+        private bool ExceptHits(Except except, List<Hit>? evidence)
+        {
+            var found = false;
+            for (var i = from; i < to; i++)
+            {
+                var hit = hits[i];
+                if (Array.IndexOf(except.Terms, hit.Term) < 0 || InsideExcepted(except, hit))
+                {
+                    continue;
+                }
+
+                if (evidence is null)
+                {
+                    return true;
+                }
+
+                found = true;
+                evidence.Add(hit);
+            }
+
+            return found;
+        }
+
+        private bool InsideExcepted(Except except, Hit hit)
+        {
+            for (var j = from; j < to; j++)
+            {
+                var other = hits[j];
+                if (other.Field == hit.Field && Array.IndexOf(except.Excepted, other.Term) >= 0 && other.Start <= hit.Start && hit.Start + hit.Length <= other.Start + other.Length)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
+}
+
+/// <summary>The wildcards (subsid*): term ids by the hash of their folded prefix, and the distinct prefix lengths, shortest first.</summary>
+internal sealed class PrefixIndex
+{
+    private readonly Dictionary<ulong, int[]> terms;
+
+    public PrefixIndex(List<(string Prefix, int Term)> keys)
+    {
+        terms = keys.GroupBy(k => Tokenizer.HashOfFolded(k.Prefix)).ToDictionary(g => g.Key, g => g.Select(k => k.Term).ToArray());
+        Lengths = [.. keys.Select(k => k.Prefix.Length).Distinct().Order()];
+    }
+
+    public int Count => terms.Count;
+
+    public int[] Lengths { get; }
+
+    /// <summary>The terms of a prefix hash (a collision only costs their full comparison), or null.</summary>
+    public int[]? TermsOf(ulong hash) => terms.GetValueOrDefault(hash);
 }

@@ -20,6 +20,19 @@ internal sealed class WordFilter
         }
     }
 
+    /// <summary>A folded prefix of a wildcard (subsid*): every word length from the prefix's on may start with it.</summary>
+    public void AddPrefix(string folded)
+    {
+        if (folded.Length > 0 && System.Text.Ascii.IsValid(folded))
+        {
+            for (var length = Math.Min(folded.Length, 15); length <= 15; length++)
+            {
+                var key = Key(folded[0], folded.Length > 1 ? folded[1] : '\0', length);
+                bits[key >> 6] |= 1UL << key;
+            }
+        }
+    }
+
     /// <summary>False when no first word of the index can be this ASCII word of letters and digits.</summary>
     public bool MayContain(string text, int start, int end)
     {

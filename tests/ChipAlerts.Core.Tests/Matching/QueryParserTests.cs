@@ -68,7 +68,7 @@ public sealed class QueryParserTests
 
         var entity = Assert.IsType<TermNode>(query.Children[0]).Term;
         Assert.True(entity.CaseSensitive);
-        Assert.True(entity.Inflect);
+        Assert.Equal([WordForm.Exact, WordForm.Inflected], entity.Forms);
         Assert.Equal(["Entity", "List"], entity.Words);
         Assert.Equal([null], entity.Glue);
         Assert.Equal("$", Assert.IsType<TermNode>(query.Children[1]).Term.Prefix);

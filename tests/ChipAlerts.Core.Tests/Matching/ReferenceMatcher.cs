@@ -11,7 +11,11 @@ namespace ChipAlerts.Core.Tests.Matching;
 
 internal abstract record RNode;
 
-internal sealed record RTerm(string Text, bool CaseSensitive, bool Inflect) : RNode;
+/// <summary>
+/// A term: <see cref="Marks"/> has, per word of <see cref="Text"/>, '~' (its forms), '*' (a prefix) or '\0';
+/// <see cref="Field"/> is 0 title, 1 summary, 2 source, or -1 for title and summary.
+/// </summary>
+internal sealed record RTerm(string Text, bool CaseSensitive, bool Inflect, IReadOnlyList<char>? Marks = null, int Field = -1) : RNode;
 
 internal sealed record RAnd(IReadOnlyList<RNode> Children) : RNode;
 
@@ -21,19 +25,43 @@ internal sealed record RNot(RNode Child) : RNode;
 
 internal sealed record RNear(RTerm Left, RTerm Right, int Distance) : RNode;
 
+internal sealed record RExcept(RTerm Term, RTerm Excepted) : RNode;
+
 internal sealed record RHit(RTerm Term, int Field, int FirstWord, int EndWord, int Start, int Length);
 
 internal static partial class ReferenceMatcher
 {
     public static string Render(RNode node) => node switch
     {
-        RTerm t => $"{(t.CaseSensitive ? "=" : "")}\"{t.Text}\"{(t.Inflect ? "~" : "")}",
+        RTerm t => $"{t.Field switch { 0 => "title:", 1 => "summary:", 2 => "source:", _ => "" }}{(t.CaseSensitive ? "=" : "")}\"{Marked(t)}\"{(t.Inflect ? "~" : "")}",
         RAnd a => $"({string.Join(" ", a.Children.Select(Render))})",
         ROr o => $"({string.Join(" OR ", o.Children.Select(Render))})",
         RNot n => "-" + Render(n.Child),
         RNear n => $"({Render(n.Left)} NEAR/{n.Distance} {Render(n.Right)})",
+        RExcept e => $"({Render(e.Term)} EXCEPT {Render(e.Excepted)})",
         _ => throw new ArgumentException($"Unknown node {node}.", nameof(node)),
     };
+
+    // The term's text with each word's mark written right after it.
+    private static string Marked(RTerm t)
+    {
+        if (t.Marks is null)
+        {
+            return t.Text;
+        }
+
+        var words = Words().Matches(t.Text).ToList();
+        var text = t.Text;
+        for (var k = words.Count - 1; k >= 0; k--)
+        {
+            if (t.Marks[k] != '\0')
+            {
+                text = text.Insert(words[k].Index + words[k].Length, t.Marks[k].ToString());
+            }
+        }
+
+        return text;
+    }
 
     /// <summary>True when the query can match: some term outside an exclusion, and false with no term present.</summary>
     public static bool IsValid(RNode node) => HasPositive(node, true) && !Eval(node, _ => false, (_, _) => false);
@@ -53,31 +81,46 @@ internal static partial class ReferenceMatcher
         ROr o => o.Children.Any(c => Eval(c, has, near)),
         RNot n => !Eval(n.Child, has, near),
         RNear n => near(n, null),
+        RExcept e => has(e.Term),
         _ => false,
     };
 
     /// <summary>The evidence (field, start, length, term) when the query matches with at least minScore; else null.</summary>
-    public static List<(int Field, int Start, int Length, string Term)>? Match(RNode query, string title, string summary, int minScore, int titleWeight = 3, int summaryWeight = 1)
+    public static List<(int Field, int Start, int Length, string Term)>? Match(
+        RNode query, string title, string summary, int minScore, int titleWeight = 3, int summaryWeight = 1, string source = "", bool nearAcrossFields = false)
     {
-        string[] fields = [title.Normalize(NormalizationForm.FormKC), summary.Normalize(NormalizationForm.FormKC)];
+        string[] fields = [title.Normalize(NormalizationForm.FormKC), summary.Normalize(NormalizationForm.FormKC), source.Normalize(NormalizationForm.FormKC)];
         var hits = new List<RHit>();
         foreach (var term in Terms(query))
         {
-            for (var f = 0; f < 2; f++)
+            for (var f = 0; f < 3; f++)
             {
-                hits.AddRange(Find(term, f, fields[f]));
+                if (term.Field == f || (term.Field < 0 && f < 2))
+                {
+                    hits.AddRange(Find(term, f, fields[f]));
+                }
             }
         }
 
+        // An EXCEPT's term counts only where it is not inside a hit of the excepted term.
+        foreach (var except in Excepts(query))
+        {
+            hits.RemoveAll(h => ReferenceEquals(h.Term, except.Term) && hits.Exists(x => ReferenceEquals(x.Term, except.Excepted) && x.Field == h.Field && x.Start <= h.Start && h.Start + h.Length <= x.Start + x.Length));
+        }
+
+        var titleWords = Words().Count(fields[0]);
+        int Position(RHit hit, RHit other) => hit.Field == 1 && other.Field != 1 ? titleWords : 0;
         bool Has(RTerm t) => hits.Exists(h => ReferenceEquals(h.Term, t));
         bool Near(RNear n, List<RHit>? evidence)
         {
             var found = false;
             foreach (var a in hits.Where(h => ReferenceEquals(h.Term, n.Left)))
             {
-                foreach (var b in hits.Where(h => ReferenceEquals(h.Term, n.Right) && h.Field == a.Field))
+                foreach (var b in hits.Where(h => ReferenceEquals(h.Term, n.Right) && (h.Field == a.Field || (nearAcrossFields && h.Field < 2 && a.Field < 2))))
                 {
-                    var gap = a.EndWord <= b.FirstWord ? b.FirstWord - a.EndWord : b.EndWord <= a.FirstWord ? a.FirstWord - b.EndWord : -1;
+                    var (aFirst, aEnd) = (a.FirstWord + Position(a, b), a.EndWord + Position(a, b));
+                    var (bFirst, bEnd) = (b.FirstWord + Position(b, a), b.EndWord + Position(b, a));
+                    var gap = aEnd <= bFirst ? bFirst - aEnd : bEnd <= aFirst ? aFirst - bEnd : -1;
                     if (gap >= 0 && gap <= n.Distance)
                     {
                         found = true;
@@ -105,6 +148,9 @@ internal static partial class ReferenceMatcher
                 case RNear n:
                     Near(n, used);
                     break;
+                case RExcept e:
+                    used.AddRange(hits.Where(h => ReferenceEquals(h.Term, e.Term)));
+                    break;
                 case RAnd a:
                     a.Children.ToList().ForEach(Collect);
                     break;
@@ -126,7 +172,7 @@ internal static partial class ReferenceMatcher
         }
 
         var score = kept.GroupBy(h => (object)h.Term, ReferenceEqualityComparer.Instance).Sum(g => g.Max(h => h.Field == 0 ? titleWeight : summaryWeight));
-        return score < minScore ? null : [.. kept.Select(h => (h.Field, h.Start, h.Length, h.Term.Text))];
+        return score < minScore ? null : [.. kept.Select(h => (h.Field, h.Start, h.Length, Display(h.Term)))];
     }
 
     /// <summary>Every term of the query, exclusions included, left to right.</summary>
@@ -137,8 +183,21 @@ internal static partial class ReferenceMatcher
         ROr o => o.Children.SelectMany(Terms),
         RNot n => Terms(n.Child),
         RNear n => [n.Left, n.Right],
+        RExcept e => [e.Term, e.Excepted],
         _ => [],
     };
+
+    private static IEnumerable<RExcept> Excepts(RNode node) => node switch
+    {
+        RExcept e => [e],
+        RAnd a => a.Children.SelectMany(Excepts),
+        ROr o => o.Children.SelectMany(Excepts),
+        RNot n => Excepts(n.Child),
+        _ => [],
+    };
+
+    /// <summary>How the engine names a term in evidence: as written in the query, marks included.</summary>
+    public static string Display(RTerm t) => Marked(t);
 
     private static IEnumerable<RHit> Find(RTerm term, int field, string text)
     {
@@ -153,8 +212,11 @@ internal static partial class ReferenceMatcher
             for (var k = 0; k < want.Count && ok; k++)
             {
                 var last = k == want.Count - 1;
-                string[] forms = last && term.Inflect ? Inflections.Of(term.CaseSensitive ? want[k].Value : Fold(want[k].Value)) : [want[k].Value];
-                ok = forms.Any(f => term.CaseSensitive ? words[i + k].Value == f : Fold(words[i + k].Value) == Fold(f));
+                var mark = term.Marks?[k] ?? '\0';
+                string[] forms = (last && term.Inflect) || mark == '~' ? Inflections.Of(term.CaseSensitive ? want[k].Value : Fold(want[k].Value)) : [want[k].Value];
+                ok = mark == '*'
+                    ? Fold(words[i + k].Value).StartsWith(Fold(want[k].Value), StringComparison.Ordinal) && (!term.CaseSensitive || words[i + k].Value.StartsWith(want[k].Value, StringComparison.Ordinal))
+                    : forms.Any(f => term.CaseSensitive ? words[i + k].Value == f : Fold(words[i + k].Value) == Fold(f));
                 if (ok && k > 0)
                 {
                     var wantGlue = query[(want[k - 1].Index + want[k - 1].Length)..want[k].Index];
