@@ -9,7 +9,8 @@ using ChipAlerts.Benchmarks;
 using ChipAlerts.Core.Matching;
 
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- compile            compile time and memory per rule
-// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- throughput [N]     items/s per rule count, one core, quick
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- throughput [N] [wildcards]   items/s per rule count, one core, quick
+//                                                                                   (wildcards: one term in ten a prefix*)
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines, scale, scan parts
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery [N]       emails/s and webhooks/s on loopback for N alerts (and N/10, 3N)
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- stories           placing an item in a story with 1,000 to 100,000 stories stored
@@ -40,7 +41,7 @@ if (args is ["duequery", var connectionString])
 
 if (args is ["throughput", ..])
 {
-    Throughput(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000);
+    Throughput(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000, wildcards: args.Contains("wildcards"));
     return;
 }
 
@@ -78,7 +79,7 @@ static void PinToOneCore()
     }
 }
 
-static void Throughput(int itemCount)
+static void Throughput(int itemCount, bool wildcards)
 {
     PinToOneCore();
     var items = Workload.Items(1_000);
@@ -88,7 +89,13 @@ static void Throughput(int itemCount)
     Console.WriteLine("| ---: | ---: | ---: | ---: |");
     foreach (var count in new[] { 10, 1_000, 100_000, 1_000_000 })
     {
-        var matcher = new WatchListMatcher(Workload.Lists(Workload.Terms(count)));
+        var lists = Workload.Lists(Workload.Terms(count), wildcards: wildcards);
+        if (wildcards)
+        {
+            Console.WriteLine(FormattableString.Invariant($"{count:N0} rules, {lists.Sum(l => l.Query.Split(" OR ").Count(t => t.EndsWith("*\"", StringComparison.Ordinal))):N0} of them wildcards"));
+        }
+
+        var matcher = new WatchListMatcher(lists);
         // Warm up for a while, not a count: the JIT's optimised tier arrives after a delay, in the background.
         var matches = 0L;
         var warmUp = Stopwatch.StartNew();

@@ -78,19 +78,26 @@ public static class Workload
         return terms;
     }
 
-    /// <summary>The rules as watch-lists of ten terms each, in the query syntax; a few case-sensitive or inflected.</summary>
-    public static List<WatchListConfig> Lists(IReadOnlyList<string> terms, int seed = 7)
+    /// <summary>
+    /// The rules as watch-lists of ten terms each, in the query syntax; a few case-sensitive or inflected.
+    /// With <paramref name="wildcards"/>, one term in ten whose last word has seven letters or more becomes a
+    /// prefix: that word cut by two letters (five at least) and marked * ("Kalomitr*"), so the prefix index has
+    /// work at every size.
+    /// </summary>
+    public static List<WatchListConfig> Lists(IReadOnlyList<string> terms, int seed = 7, bool wildcards = false)
     {
         var random = new Random(seed);
         var lists = new List<WatchListConfig>(terms.Count / TermsPerList + 1);
         for (var at = 0; at < terms.Count; at += TermsPerList)
         {
-            var query = string.Join(" OR ", terms.Skip(at).Take(TermsPerList).Select(t => random.Next(20) switch
-            {
-                0 => $"=\"{t}\"",
-                1 => $"\"{t}\"~",
-                _ => $"\"{t}\"",
-            }));
+            var query = string.Join(" OR ", terms.Skip(at).Take(TermsPerList).Select(t => wildcards && random.Next(10) == 0 && t.Length - t.LastIndexOf(' ') > 7
+                ? $"\"{t[..Math.Max(t.LastIndexOf(' ') + 6, t.Length - 2)]}*\""
+                : random.Next(20) switch
+                {
+                    0 => $"=\"{t}\"",
+                    1 => $"\"{t}\"~",
+                    _ => $"\"{t}\"",
+                }));
             lists.Add(new WatchListConfig { Name = $"list-{at / TermsPerList}", Query = query });
         }
 

@@ -301,6 +301,46 @@ public static class Tokenizer
     internal static ulong HashOfFolded(ReadOnlySpan<char> folded) => HashFolded(folded);
 
     /// <summary>
+    /// <see cref="HashOfFolded"/> of each prefix of <paramref name="folded"/> whose length is in <paramref name="lengths"/>
+    /// (ascending), in one pass: the full chunks are mixed once, each prefix adds only its tail. Returns how many
+    /// lengths fit the word.
+    /// </summary>
+    internal static int PrefixHashes(ReadOnlySpan<char> folded, int[] lengths, Span<ulong> hashes)
+    {
+        var hash = HashSeed;
+        var mixed = 0;
+        var count = 0;
+        foreach (var length in lengths)
+        {
+            if (length > folded.Length)
+            {
+                break;
+            }
+
+            for (; mixed + 4 <= length; mixed += 4)
+            {
+                hash = Mix(hash, MemoryMarshal.Read<ulong>(MemoryMarshal.AsBytes(folded.Slice(mixed, 4))));
+            }
+
+            var prefix = hash;
+            if (mixed < length)
+            {
+                ulong tail = 0;
+                for (var k = 0; mixed + k < length; k++)
+                {
+                    tail |= (ulong)folded[mixed + k] << (16 * k);
+                }
+
+                prefix = Mix(prefix, tail);
+            }
+
+            hashes[count++] = Finish(prefix, length);
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// Tokenizes and hashes in one pass, into reusable buffers; returns the number of words. The hot
     /// loop of matching: no allocation; ASCII text is classified 64 characters at a time into a bit
     /// mask, so the loop branches per word rather than per character (a branch at every word boundary

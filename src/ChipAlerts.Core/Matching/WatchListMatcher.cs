@@ -253,14 +253,11 @@ public sealed class WatchListMatcher
         var word = text.AsSpan(token.Start, token.Length);
         Span<char> folded = word.Length <= 64 ? stackalloc char[word.Length] : new char[word.Length];
         var length = Tokenizer.FoldInto(word, folded);
-        foreach (var prefixLength in prefixes.Lengths)
+        var lengths = prefixes.Lengths;
+        Span<ulong> hashes = lengths.Length <= 64 ? stackalloc ulong[lengths.Length] : new ulong[lengths.Length];
+        for (int p = 0, n = Tokenizer.PrefixHashes(folded[..length], lengths, hashes); p < n; p++)
         {
-            if (prefixLength > length)
-            {
-                break;
-            }
-
-            if (prefixes.TermsOf(Tokenizer.HashOfFolded(folded[..prefixLength])) is { } candidates)
+            if (prefixes.TermsOf(hashes[p]) is { } candidates)
             {
                 foreach (var termId in candidates)
                 {

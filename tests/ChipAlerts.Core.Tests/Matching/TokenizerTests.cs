@@ -16,4 +16,21 @@ public sealed class TokenizerTests
 
         Assert.Equal(expected, string.Join('|', words));
     }
+
+    [Fact]
+    public void PrefixHashes_InOnePass_EqualEachPrefixHashedAlone()
+    {
+        int[] lengths = [1, 3, 4, 5, 8, 9, 12, 30];
+        foreach (var word in new[] { "s", "subsidies", "semiconductors", "ラピダス", "überwachungsgesetzgebung" })
+        {
+            var folded = Tokenizer.Fold(word);
+            var hashes = new ulong[lengths.Length];
+
+            var count = Tokenizer.PrefixHashes(folded, lengths, hashes);
+
+            Assert.Equal(lengths.Count(l => l <= folded.Length), count);
+            Assert.Equal(lengths.Take(count).Select(l => Tokenizer.HashOfFolded(folded.AsSpan(0, l))), hashes.Take(count));
+            Assert.Equal(Tokenizer.Hash(word.AsSpan(0, Math.Min(3, word.Length))), Tokenizer.HashOfFolded(Tokenizer.Fold(word.AsSpan(0, Math.Min(3, word.Length)))));
+        }
+    }
 }

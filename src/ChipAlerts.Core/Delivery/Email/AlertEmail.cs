@@ -213,7 +213,12 @@ public static class AlertEmail
     /// <summary>"…" only where the snippet cuts the field.</summary>
     private static (string Before, string After) Ellipses(Alert alert, MatchEvidence evidence)
     {
-        var field = evidence.Field == MatchEvidence.Title ? alert.Item.Title : alert.Item.Summary;
+        var field = evidence.Field switch
+        {
+            MatchEvidence.Title => alert.Item.Title,
+            MatchEvidence.Summary => alert.Item.Summary,
+            _ => evidence.Snippet, // the source (feed id and link host) is shown whole
+        };
         return (evidence.SnippetStart > 0 ? "…" : "", evidence.SnippetStart + evidence.Snippet.Length < field.Length ? "…" : "");
     }
 
