@@ -146,16 +146,7 @@ public static class Tokenizer
     public static ulong Hash(ReadOnlySpan<char> word)
     {
         Span<char> buffer = word.Length <= 128 ? stackalloc char[word.Length] : new char[word.Length];
-        var length = 0;
-        foreach (var c in word)
-        {
-            if (Fold(c) is var f && f != '\0')
-            {
-                buffer[length++] = f;
-            }
-        }
-
-        return HashFolded(buffer[..length]);
+        return HashFolded(buffer[..FoldInto(word, buffer)]);
     }
 
     // Four characters per multiply; HashAscii computes the same value straight from the text.
