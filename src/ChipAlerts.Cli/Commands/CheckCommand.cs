@@ -18,6 +18,8 @@ public sealed class CheckSettings : CommonSettings
 /// <summary>`chipalerts check [--connect]`: validates the configuration and the settings it names, says what it holds, and with --connect whether it answers.</summary>
 public sealed class CheckCommand(CliConsoles consoles) : ConfiguredCommand<CheckSettings>(consoles)
 {
+    protected override bool Observed => false;
+
     protected override async Task<int> RunAsync(IServiceProvider services, LoadedConfig config, CheckSettings settings, CancellationToken cancellationToken)
     {
         var file = config.Config;

@@ -20,9 +20,12 @@ public abstract class ConfiguredCommand<TSettings>(CliConsoles consoles) : Async
     /// <summary>True for a command that sends nothing (it lists, previews or edits): it needs no secrets.</summary>
     protected virtual bool SendsNothing => false;
 
+    /// <summary>True for a command whose work is worth metrics and traces (it polls or sends); the others start without them.</summary>
+    protected virtual bool Observed => !SendsNothing;
+
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
-        using var host = CliHost.Build(settings, SendsNothing);
+        using var host = CliHost.Build(settings, SendsNothing, Observed);
         return CliHost.LoadConfiguration(host, Errors) is { } config
             ? await RunAsync(host.Services, config, settings, cancellationToken)
             : ExitCodes.Usage;
