@@ -344,11 +344,13 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
         var cycles = await Task.WhenAll(Task.Run(() => one.Pipeline.RunCycleAsync(allFeeds: false, default)), Task.Run(() => two.Pipeline.RunCycleAsync(allFeeds: false, default)));
         var again = await one.Pipeline.RunCycleAsync(allFeeds: false, default);
 
-        Assert.All(feeds, f => Assert.Equal(1, server.CountRequests(new Uri(f.Url).AbsolutePath)));
-        Assert.Equal(12, cycles.Sum(c => c.FeedsPolled));
-        Assert.Equal(12, cycles.Sum(c => c.AlertsCreated));
-        Assert.Equal(0, again.FeedsPolled);
-        Assert.Equal(12, smtp.Messages.Count);
+        // One line that says everything, so a failure shows which runner did what.
+        var requests = string.Join(" ", feeds.Select(f => server.CountRequests(new Uri(f.Url).AbsolutePath)));
+        var runners = string.Join("; ", cycles.Select(c => $"polled {c.FeedsPolled}, leased elsewhere {c.FeedsLeasedElsewhere}, created {c.AlertsCreated}, delivered {c.AlertsDelivered}, pending {c.AlertsPending}"));
+        Assert.True(
+            requests == string.Join(" ", feeds.Select(_ => 1)) && cycles.Sum(c => c.FeedsPolled) == 12 && cycles.Sum(c => c.AlertsCreated) == 12
+                && again.FeedsPolled == 0 && smtp.Messages.Count == 12,
+            $"requests per feed: {requests}; runners: {runners}; again: polled {again.FeedsPolled}, delivered {again.AlertsDelivered}; mails {smtp.Messages.Count} ({smtp.Messages.Select(m => m.MessageId).Distinct().Count()} distinct)");
     }
 
     [Fact]
