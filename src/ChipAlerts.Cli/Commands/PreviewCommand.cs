@@ -164,8 +164,11 @@ public sealed class PreviewCommand(CliConsoles consoles) : ConfiguredCommand<Pre
                 return;
             }
 
-            Console.MarkupLine($"{colour}{name} ({changed.Count})[/]: what {what}{(changed.Count > settings.Examples ? $"; the newest {settings.Examples}" : "")}:");
-            MatchView.WriteTable(Console, [.. changed.OrderByDescending(r => r.Published).Take(settings.Examples)], showPublished: true);
+            Console.MarkupLine($"{colour}{name} ({changed.Count})[/]: what {what}{(changed.Count > settings.Examples ? $"; the newest {settings.Examples}" : "")}{(settings.Examples > 0 ? ":" : ".")}");
+            if (settings.Examples > 0)
+            {
+                MatchView.WriteTable(Console, [.. changed.OrderByDescending(r => r.Published).Take(settings.Examples)], showPublished: true);
+            }
         }
     }
 
