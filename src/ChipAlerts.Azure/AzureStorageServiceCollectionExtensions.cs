@@ -7,6 +7,7 @@ using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Stories;
+using ChipAlerts.Core.WebSub;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -68,6 +69,7 @@ public static class AzureStorageServiceCollectionExtensions
         services.AddSingleton<IOutboxStore>(sp => sp.GetRequiredService<TableStore>());
         services.AddSingleton<IOptOutStore>(sp => sp.GetRequiredService<TableStore>());
         services.AddSingleton<IStoryStore>(sp => sp.GetRequiredService<TableStore>());
+        services.AddSingleton<IPushSubscriptionStore>(sp => sp.GetRequiredService<TableStore>());
         return services;
     }
 }

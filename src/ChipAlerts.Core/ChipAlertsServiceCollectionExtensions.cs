@@ -11,6 +11,7 @@ using ChipAlerts.Core.Pipeline;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Stories;
+using ChipAlerts.Core.WebSub;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,6 +34,10 @@ public static class ChipAlertsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(settings.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StoryOptions>().Bind(settings.GetSection(StoryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebSubOptions>().Bind(settings.GetSection(WebSubOptions.Section)).ValidateDataAnnotations()
+            .Validate(o => !o.Enabled || (Uri.TryCreate(o.CallbackUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Query.Length == 0),
+                $"{WebSubOptions.Section}:{nameof(WebSubOptions.CallbackUrl)} must be an absolute http(s) URL without a query, such as https://alerts.example.com/websub (the public address of the listener or the Functions app's /api/websub).")
+            .ValidateOnStart();
 
         services.TryAddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);
@@ -53,6 +58,8 @@ public static class ChipAlertsServiceCollectionExtensions
         services.AddSingleton<AlertOutbox>();
         services.AddSingleton<PollSchedule>();
         services.AddSingleton<StatusReporter>();
+        services.AddSingleton<WebSubSubscriber>();
+        services.AddSingleton<WebSubCallback>();
 
         services.AddHttpClient(FeedFetcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => FeedFetcher.CreateHandler(sp.GetRequiredService<IOptions<FetchOptions>>().Value));
@@ -76,6 +83,7 @@ public static class ChipAlertsServiceCollectionExtensions
         services.TryAddSingleton<IOutboxStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IOptOutStore>(sp => sp.GetRequiredService<SqliteStore>());
         services.TryAddSingleton<IStoryStore>(sp => sp.GetRequiredService<SqliteStore>());
+        services.TryAddSingleton<IPushSubscriptionStore>(sp => sp.GetRequiredService<SqliteStore>());
         return services;
     }
 }

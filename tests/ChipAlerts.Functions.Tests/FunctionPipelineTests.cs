@@ -297,6 +297,72 @@ public sealed class FunctionPipelineTests(Azurite azurite) : IAsyncLifetime
         return host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("maxDequeueCount").GetInt32();
     }
 
+    [Fact]
+    public async Task WebSub_TheHttpTriggerVerifiesIntentAndTakesPushedContent_ThroughTheQueues()
+    {
+        await using var hub = await WebSubHub.StartAsync();
+        var entries = new List<string> { "<entry><title>Football results</title><id>urn:ws-0</id></entry>" };
+        feeds.Map("/atom", async context =>
+        {
+            context.Response.ContentType = "application/atom+xml; charset=utf-8";
+            await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response,
+                $"""<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title><link rel="hub" href="{hub.Url}"/><link rel="self" href="{feeds.Url("/atom")}"/>{string.Concat(entries)}</feed>""");
+        });
+
+        // What the Functions host does with /api/websub/{token}: the request to the function, its answer back, its queue output kept.
+        var pushedAlerts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var functionsHost = await TestServer.StartAsync();
+        functionsHost.MapPrefix("/api/websub/", async context =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            var request = new TestHttpRequest(context.Request.Method, new Uri(functionsHost.BaseUri, context.Request.Path + context.Request.QueryString), await reader.ReadToEndAsync());
+            foreach (var header in context.Request.Headers)
+            {
+                request.Headers.Add(header.Key, header.Value.ToString());
+            }
+
+            var output = await Function<WebSubCallbackFunction>().RunAsync(request, context.Request.Path.Value!.Split('/')[^1], default);
+            foreach (var message in output.Messages)
+            {
+                pushedAlerts.Enqueue(message);
+            }
+
+            var response = (TestHttpResponse)output.Response;
+            context.Response.StatusCode = (int)response.StatusCode;
+            await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, response.BodyText);
+        });
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+        Configure(JsonSerializer.Deserialize<ChipAlertsConfig>(File.ReadAllText(Path.Combine(TestPaths.Samples, "chipalerts.json")), ConfigLoader.JsonOptions)!.Subscribers[0],
+            new Dictionary<string, string?> { ["ChipAlerts:WebSub:CallbackUrl"] = functionsHost.Url("/api/websub").AbsoluteUri },
+            time,
+            [new FeedConfig { Id = "wire", Url = feeds.Url("/atom").ToString() }]);
+
+        // The first schedule polls the feed and finds the hub; the next one subscribes, and the hub verifies through the trigger.
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
+        time.Advance(TimeSpan.FromMinutes(16));
+        await SendAsync(Queues.FeedsToPoll, await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+        await DrainAsync(Queues.FeedsToPoll, m => Function<PollFeed>().RunAsync(m, default));
+        await hub.WaitForAsync("verify", v => v.Count == 1 && v[0].GetProperty("confirmed").GetBoolean());
+        Assert.Single(await hub.SubscriptionsAsync());
+
+        entries.Insert(0, "<entry><title>Rapidus starts 2nm pilot line</title><id>urn:ws-1</id><link href=\"https://wire.example.com/ws-1\"/></entry>");
+        await hub.PublishAsync(feeds.Url("/atom"));
+        await hub.WaitForAsync("deliver", d => d.Count == 1);
+        Assert.Equal(200, (await hub.EventsAsync("deliver"))[0].GetProperty("status").GetInt32());
+        await SendAsync(Queues.Alerts, pushedAlerts);
+        await DrainAsync(Queues.Alerts, async m =>
+        {
+            await Function<DeliverAlert>().RunAsync(m, default);
+            return [];
+        });
+
+        Assert.Equal(["[ChipAlerts] Rapidus: Rapidus starts 2nm pilot line"], smtp.Messages.Select(m => m.Subject));
+        // Pushed now: the schedule after the feed's own interval plans no poll of it (only the safety net's, an hour on).
+        time.Advance(TimeSpan.FromMinutes(16));
+        Assert.Empty(await Function<PollFeeds>().RunAsync(new TimerInfo(), default));
+    }
+
     private async Task SendAsync(string queue, IEnumerable<string> messages)
     {
         foreach (var message in messages)

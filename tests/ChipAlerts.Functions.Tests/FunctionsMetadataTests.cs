@@ -28,6 +28,7 @@ public sealed class FunctionsMetadataTests
             "PollFeeds: in timerTrigger %ChipAlerts:PollSchedule%, out queue feeds-to-poll",
             "PollNow: in httpTrigger POST poll (Function), out queue feeds-to-poll, out http ",
             "Unsubscribe: in httpTrigger GET,POST unsubscribe (Anonymous), out http ",
+            "WebSubCallback: in httpTrigger GET,POST websub/{token} (Anonymous), out queue alerts, out http ",
         ], functions);
         Assert.All(metadata.RootElement.EnumerateArray(), f => Assert.Equal("dotnet-isolated", f.GetProperty("language").GetString()));
     }

@@ -10,6 +10,7 @@ using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Stories;
+using ChipAlerts.Core.WebSub;
 
 namespace ChipAlerts.Azure.State;
 
@@ -27,7 +28,7 @@ namespace ChipAlerts.Azure.State;
 /// a row left behind by a crash is dropped when a pass reads the alert behind it.
 /// </para>
 /// </summary>
-public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore
+public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore, IPushSubscriptionStore
 {
     private const string StoryPartition = "story";
     private const string RecentPartition = "recent";
@@ -42,6 +43,7 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
     private readonly TableClient optOutTable;
     private readonly TableClient storyTable;
     private readonly TableClient storyKeyTable;
+    private readonly TableClient webSubTable;
 
     /// <param name="service">The storage account's table service.</param>
     /// <param name="prefix">Prepended to the table names (letters and digits), so several deployments or tests can share an account.</param>
@@ -54,7 +56,8 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
         optOutTable = service.GetTableClient(prefix + "optouts");
         storyTable = service.GetTableClient(prefix + "stories");
         storyKeyTable = service.GetTableClient(prefix + "storykeys");
-        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, laneTable, optOutTable, storyTable, storyKeyTable])
+        webSubTable = service.GetTableClient(prefix + "websub");
+        foreach (var table in (TableClient[])[feedTable, itemTable, alertTable, laneTable, optOutTable, storyTable, storyKeyTable, webSubTable])
         {
             table.CreateIfNotExists();
         }
@@ -89,6 +92,8 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
                 LastPublishedAt = e.GetDateTimeOffset("LastPublishedAt"),
                 FailureReported = e.GetBoolean("FailureReported") ?? false,
                 RetryAfterUntil = e.GetDateTimeOffset("RetryAfterUntil"),
+                Hub = e.GetString("Hub"),
+                Topic = e.GetString("Topic"),
                 LeaseUntil = e.GetDateTimeOffset("LeaseUntil"),
                 Version = e.ETag.ToString(),
             };
@@ -118,6 +123,8 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
             ["LastPublishedAt"] = state.LastPublishedAt,
             ["FailureReported"] = state.FailureReported,
             ["RetryAfterUntil"] = state.RetryAfterUntil,
+            ["Hub"] = state.Hub,
+            ["Topic"] = state.Topic,
         };
         // Replace drops LeaseUntil: saving the poll's outcome releases the lease.
         await feedTable.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
@@ -431,6 +438,59 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
 
         return [.. optOuts.OrderBy(o => o.SubscriberId, StringComparer.Ordinal).ThenBy(o => o.Channel.ToString(), StringComparer.Ordinal)];
     }
+
+    // WebSub subscriptions: one row per feed (its id hashed: ids may hold characters a key may not), the record as JSON,
+    // conditional on the ETag read; the token a callback carries is a property, found by a query of the one partition.
+
+    private const string WebSubPartition = "websub";
+
+    public async Task<IReadOnlyList<PushSubscription>> GetPushSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        var subscriptions = new List<PushSubscription>();
+        await foreach (var e in webSubTable.QueryAsync<TableEntity>(e => e.PartitionKey == WebSubPartition, cancellationToken: cancellationToken))
+        {
+            subscriptions.Add(Subscription(e));
+        }
+
+        return [.. subscriptions.OrderBy(s => s.FeedId, StringComparer.Ordinal)];
+    }
+
+    public async Task<PushSubscription?> GetPushSubscriptionByTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        await foreach (var e in webSubTable.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {WebSubPartition} and Token eq {token}"), cancellationToken: cancellationToken))
+        {
+            return Subscription(e);
+        }
+
+        return null;
+    }
+
+    private static PushSubscription Subscription(TableEntity e) =>
+        JsonSerializer.Deserialize<PushSubscription>(e.GetString("Payload"), Json)! with { Version = e.ETag.ToString() };
+
+    public async Task<PushSubscription?> TrySavePushSubscriptionAsync(PushSubscription subscription, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        var entity = new TableEntity(WebSubPartition, ItemKeys.Hash(subscription.FeedId))
+        {
+            ["Token"] = subscription.Token,
+            ["Payload"] = JsonSerializer.Serialize(subscription, Json),
+        };
+        try
+        {
+            var response = subscription.Version is null
+                ? await webSubTable.AddEntityAsync(entity, cancellationToken)
+                : await webSubTable.UpdateEntityAsync(entity, new ETag(subscription.Version), TableUpdateMode.Replace, cancellationToken);
+            return subscription with { Version = response.Headers.ETag?.ToString() };
+        }
+        catch (RequestFailedException e) when (e.Status is (int)HttpStatusCode.Conflict or (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.NotFound)
+        {
+            return null; // another writer made, changed or removed it since it was read
+        }
+    }
+
+    public async Task DeletePushSubscriptionAsync(string feedId, CancellationToken cancellationToken) =>
+        await webSubTable.DeleteEntityAsync(WebSubPartition, ItemKeys.Hash(feedId), cancellationToken: cancellationToken);
 
     /// <summary>A row key from the pair: hashed, since addresses may hold characters a key may not ('/', '#', '?').</summary>
     private static string OptOutRow(string subscriberId, ChannelAddress channel) => ItemKeys.Hash(OptOut.KeyOf(subscriberId, channel));

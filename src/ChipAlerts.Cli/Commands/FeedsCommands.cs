@@ -35,10 +35,12 @@ public sealed class FeedsListCommand(CliConsoles consoles) : ConfiguredCommand(c
 
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var table = new Table().Border(TableBorder.Rounded);
-        table.AddColumns("feed", "status", "last success", "next poll", "items/day", "error");
+        // The push column only where a feed announces a WebSub hub.
+        var pushed = report.Feeds.Any(f => f.Hub is not null);
+        table.AddColumns(["feed", "status", "last success", "next poll", "items/day", .. pushed ? (string[])["push"] : [], "error"]);
         foreach (var feed in report.Feeds)
         {
-            table.AddRow(
+            string[] cells = [
                 Markup.Escape(feed.FeedId),
                 feed.Status switch
                 {
@@ -51,7 +53,16 @@ public sealed class FeedsListCommand(CliConsoles consoles) : ConfiguredCommand(c
                 Ago(feed.LastSuccessAt, now),
                 feed.Status == StatusReporter.Gone ? "never (fix its url)" : feed.NextPollAt is { } next ? (next <= now ? "next cycle" : $"in {Span(next - now)}") : "next cycle",
                 feed.ItemsPerDay?.ToString(feed.ItemsPerDay < 1 ? "0.##" : "0.#", CultureInfo.InvariantCulture) ?? "",
-                feed.LastErrorCode is null ? "" : Markup.Escape($"{feed.LastErrorCode}: {feed.LastError}"));
+                feed.Push switch
+                {
+                    null => "",
+                    "active" => $"[green]active[/], lease {Span(feed.PushedUntil!.Value - now)}",
+                    "failed" or "denied" => $"[yellow]{feed.Push}[/]",
+                    _ => feed.Push,
+                },
+                string.Join("; ", new[] { feed.LastErrorCode is null ? null : $"{feed.LastErrorCode}: {feed.LastError}", feed.PushError is null ? null : $"hub: {feed.PushError}" }.OfType<string>().Select(Markup.Escape)),
+            ];
+            table.AddRow(pushed ? cells : [.. cells[..5], cells[6]]);
         }
 
         Console.Write(table);

@@ -22,6 +22,9 @@ public sealed record FetchResult
 
     /// <summary>Where the body came from after every redirect, temporary ones too: the base its relative links resolve against.</summary>
     public Uri? Location { get; init; }
+
+    /// <summary>The WebSub hub and topic of the response's <c>Link</c> header, which discovery reads before the document's.</summary>
+    public WebSubLinks? WebSub { get; init; }
 }
 
 /// <summary>
@@ -164,6 +167,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
             LastModified = response.Content.Headers.LastModified?.ToString("R"),
             MovedTo = movedTo,
             MaxAge = maxAge,
+            WebSub = response.Headers.TryGetValues("Link", out var links) ? WebSubLinks.FromHeader(links, response.RequestMessage!.RequestUri!) : null,
         };
     }
 

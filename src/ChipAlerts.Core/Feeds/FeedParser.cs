@@ -62,9 +62,10 @@ public static class FeedParser
 
         Feed feed;
         string? language;
+        WebSubLinks? webSub;
         try
         {
-            (feed, language) = Read(document);
+            (feed, language, webSub) = Read(document, feedUrl);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -76,6 +77,7 @@ public static class FeedParser
         {
             Title = TextNormalizer.ToPlainText(feed.Title, MaxTitleLength),
             ItemsPastCap = Math.Max(0, feed.Items.Count - maxItems),
+            WebSub = webSub,
         };
     }
 
@@ -89,9 +91,9 @@ public static class FeedParser
     /// The one parse of the document, then FeedReader's mapping of its root. What FeedReader reads by the
     /// element's default namespace, a publisher may prefix (<c>&lt;r:rss&gt;</c>, <c>&lt;rss:item&gt;</c>,
     /// <c>&lt;a:feed&gt;</c>): those elements are renamed into the default namespace first. Also the feed's
-    /// language, which dates are read in.
+    /// language, which dates are read in, and the hub it announces.
     /// </summary>
-    private static (Feed Feed, string? Language) Read(string document)
+    private static (Feed Feed, string? Language, WebSubLinks? WebSub) Read(string document, Uri feedUrl)
     {
         var root = XmlSafetyGate.LoadChecked(document).Root!;
         var name = root.Name.LocalName;
@@ -127,7 +129,8 @@ public static class FeedParser
             Rss10Feed rdf => rdf.DC?.Language,
             _ => null,
         };
-        return (new Feed(specific), NullIfBlank(language) ?? (string?)root.Attribute(System.Xml.Linq.XNamespace.Xml + "lang"));
+        var webSub = WebSubLinks.FromElement(name == "feed" ? root : ChannelOf(root), feedUrl);
+        return (new Feed(specific), NullIfBlank(language) ?? (string?)root.Attribute(System.Xml.Linq.XNamespace.Xml + "lang"), webSub);
     }
 
     private static System.Xml.Linq.XElement ChannelOf(System.Xml.Linq.XElement rss) =>
@@ -321,4 +324,7 @@ public sealed record ParsedFeed(IReadOnlyList<FeedItem> Items, string? Repairs, 
 
     /// <summary>Items of the document past the cap (the first ones in document order are read), so the caller can say so.</summary>
     public int ItemsPastCap { get; init; }
+
+    /// <summary>The WebSub hub the document announces, and its topic URL; null when it names no hub.</summary>
+    public WebSubLinks? WebSub { get; init; }
 }

@@ -19,8 +19,13 @@ public sealed class FeedPlanner(IOptions<FetchOptions> options, RandomSource ran
 
     private readonly FetchOptions options = options.Value;
 
-    public IReadOnlyList<FeedConfig> Due(IEnumerable<FeedConfig> feeds, IReadOnlyDictionary<string, FeedState> states, DateTimeOffset now) =>
-        [.. feeds.Where(f => !states.TryGetValue(f.Id, out var state) || (!IsGone(f, state) && (state.NextPollAt is null || state.NextPollAt <= now)))];
+    /// <summary>
+    /// The feeds due now. <paramref name="notBefore"/>: feeds a hub pushes (WebSub), with the time their safety-net poll is
+    /// due; until then they are not polled whatever their own interval says.
+    /// </summary>
+    public IReadOnlyList<FeedConfig> Due(IEnumerable<FeedConfig> feeds, IReadOnlyDictionary<string, FeedState> states, DateTimeOffset now, IReadOnlyDictionary<string, DateTimeOffset>? notBefore = null) =>
+        [.. feeds.Where(f => !states.TryGetValue(f.Id, out var state)
+            || (!IsGone(f, state) && (state.NextPollAt is null || state.NextPollAt <= now) && !(notBefore?.GetValueOrDefault(f.Id) > now)))];
 
     /// <summary>
     /// Every feed the publisher has not asked us to leave: all but those gone (410) at their configured url and

@@ -18,6 +18,21 @@ public static class JsonFeed
         CommentHandling = JsonCommentHandling.Skip,
     };
 
+    /// <summary>The first hub of <c>hubs</c> (WebSub, or of no type), with <c>feed_url</c> as its topic.</summary>
+    private static WebSubLinks? Hub(JsonElement root, Uri feedUrl)
+    {
+        if (!root.TryGetProperty("hubs", out var hubs) || hubs.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var hub = hubs.EnumerateArray()
+            .Where(h => h.ValueKind == JsonValueKind.Object && (String(h, "type") is null || string.Equals(String(h, "type"), "WebSub", StringComparison.OrdinalIgnoreCase)))
+            .Select(h => WebSubLinks.Resolve(String(h, "url"), feedUrl))
+            .FirstOrDefault(u => u is not null);
+        return hub is null ? null : new WebSubLinks(hub, WebSubLinks.Resolve(String(root, "feed_url"), feedUrl));
+    }
+
     /// <summary>Whether the text opens as a JSON object does.</summary>
     public static bool Starts(Func<TextReader> open) => FeedDecoder.FirstCharacter(open) == '{';
 
@@ -54,6 +69,7 @@ public static class JsonFeed
             {
                 Title = TextNormalizer.FromPlainText(String(root, "title"), FeedParser.MaxTitleLength),
                 ItemsPastCap = Math.Max(0, objects.Count - maxItems),
+                WebSub = Hub(root, feedUrl),
             };
         }
     }

@@ -29,6 +29,7 @@ public sealed class ChipAlertsMetrics : IDisposable
     private readonly Counter<long> alertsRetried;
     private readonly Counter<long> alertsFailed;
     private readonly Counter<long> alertsDead;
+    private readonly Counter<long> webSubPushes;
     private readonly Histogram<double> deliveryLatency;
     private long outboxActive;
 
@@ -47,6 +48,7 @@ public sealed class ChipAlertsMetrics : IDisposable
         alertsRetried = meter.CreateCounter<long>("chipalerts.alerts.retried", "{alert}", "Failed attempts that will be retried, by channel type.");
         alertsFailed = meter.CreateCounter<long>("chipalerts.alerts.failed", "{alert}", "Alerts refused for good by the receiver, by channel type.");
         alertsDead = meter.CreateCounter<long>("chipalerts.alerts.dead", "{alert}", "Alerts dead-lettered after their attempts ran out, by channel type.");
+        webSubPushes = meter.CreateCounter<long>("chipalerts.websub.pushes", "{push}", "Content pushed by WebSub hubs, by outcome (accepted, bad_signature, unknown, too_large, unreadable).");
         deliveryLatency = meter.CreateHistogram<double>("chipalerts.alert.latency", "s", "From an item's publication (or first sight) to its alert's delivery.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 6 * 3600, 24 * 3600] });
         meter.CreateObservableGauge("chipalerts.outbox.active", () => Interlocked.Read(ref outboxActive), "{alert}", "Alerts waiting or being sent, as of the last delivery pass.");
@@ -83,6 +85,8 @@ public sealed class ChipAlertsMetrics : IDisposable
     public void Dead(ChannelAddress channel) => alertsDead.Add(1, Channel(channel));
 
     public void OutboxActive(int count) => Interlocked.Exchange(ref outboxActive, count);
+
+    public void WebSubPush(string outcome) => webSubPushes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void Dispose() => meter.Dispose();
 

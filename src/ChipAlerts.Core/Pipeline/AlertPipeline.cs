@@ -31,6 +31,7 @@ public sealed partial class AlertPipeline(
     IItemLedger ledger,
     AlertOutbox outbox,
     IOptOutStore optOuts,
+    WebSub.WebSubSubscriber webSub,
     IOptions<FetchOptions> fetchOptions,
     IOptions<Delivery.DeliveryOptions> deliveryOptions,
     ChipAlertsMetrics metrics,
@@ -47,7 +48,9 @@ public sealed partial class AlertPipeline(
         var started = time.GetTimestamp();
         var states = await feedStates.GetFeedStatesAsync(cancellationToken);
         var storeWarning = states.Count == 0 && config.Config.Feeds.Count > 0 ? StoreIsEmpty() : null;
-        var due = allFeeds ? planner.Allowed(config.Config.Feeds, states, time.GetUtcNow()) : planner.Due(config.Config.Feeds, states, time.GetUtcNow());
+        var due = allFeeds
+            ? planner.Allowed(config.Config.Feeds, states, time.GetUtcNow())
+            : planner.Due(config.Config.Feeds, states, time.GetUtcNow(), await webSub.PollNotBeforeAsync(states, cancellationToken));
         var planTook = time.GetElapsedTime(started);
 
         var outcomes = new FeedOutcome[due.Count];
@@ -178,7 +181,31 @@ public sealed partial class AlertPipeline(
     public async Task<IReadOnlyList<(FeedConfig Feed, FeedState? State)>> PlanAsync(CancellationToken cancellationToken)
     {
         var states = await feedStates.GetFeedStatesAsync(cancellationToken);
-        return [.. planner.Due(config.Config.Feeds, states, time.GetUtcNow()).Select(f => (f, states.GetValueOrDefault(f.Id)))];
+        var pushed = await webSub.PollNotBeforeAsync(states, cancellationToken);
+        return [.. planner.Due(config.Config.Feeds, states, time.GetUtcNow(), pushed).Select(f => (f, states.GetValueOrDefault(f.Id)))];
+    }
+
+    /// <summary>
+    /// WebSub after a cycle (hosts that take the hubs' calls: `run` and the Functions app): subscribe the feeds that
+    /// announce a hub, renew leases, retry or leave hubs. Reads the states the cycle left. Nothing when WebSub is off.
+    /// </summary>
+    public async Task<WebSub.WebSubPass> MaintainPushAsync(CancellationToken cancellationToken)
+    {
+        if (!webSub.Enabled)
+        {
+            return new WebSub.WebSubPass(0, 0, 0, 0);
+        }
+
+        try
+        {
+            return await webSub.MaintainAsync(await feedStates.GetFeedStatesAsync(cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Subscriptions are an extra: polling goes on whatever happens to them.
+            LogPushMaintenanceFailed(e);
+            return new WebSub.WebSubPass(0, 0, 0, 0);
+        }
     }
 
     /// <summary>
@@ -248,126 +275,17 @@ public sealed partial class AlertPipeline(
 
             // Relative links resolve against where the body came from, after any redirect (RFC 3986 §5.1.3).
             var parseStarted = time.GetTimestamp();
-            var parsed = FeedParser.ParseFeed(feed.Id, fetched.Body, fetched.Charset, fetched.Location ?? url, fetchOptions.Value.MaxItems);
+            var parsed = Parse(feed, fetched.Body, fetched.Charset, fetched.Location ?? url);
             var parseTook = time.GetElapsedTime(parseStarted);
-            if (parsed.ItemsPastCap > 0)
-            {
-                LogItemsPastCap(feed.Id, parsed.Items.Count + parsed.ItemsPastCap, fetchOptions.Value.MaxItems, parsed.ItemsPastCap);
-            }
-
-            if (parsed.Repairs is not null)
-            {
-                logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, parsed.Repairs);
-            }
-
-            var items = parsed.Items;
-            if (items.FirstOrDefault(i => i.UnreadableDate is not null) is { } undated)
-            {
-                LogUnreadableDates(feed.Id, items.Count(i => i.UnreadableDate is not null), undated.UnreadableDate!);
-                items = [.. items.Select(i => i.UnreadableDate is null ? i : i with { Published = now })];
-            }
-
-            var ledgerStarted = time.GetTimestamp();
-            var fresh = await ledger.FilterNewAsync(items, now, feed.FingerprintWindow ?? fetchOptions.Value.FingerprintWindow, cancellationToken);
-            var ledgerTook = time.GetElapsedTime(ledgerStarted);
-
-            // The backlog rule: a feed's first successful poll records its archive as seen and alerts only on
-            // what was published within the backfill window, so a new feed (or a lost store) never floods.
-            var window = BackfillOf(feed);
-            var alerting = state.LastSuccessAt is null ? [.. fresh.Where(i => Backfill.Alerts(i, window, now))] : fresh;
-            if (alerting.Count < fresh.Count)
-            {
-                LogBacklog(feed.Id, fresh.Count - alerting.Count, window?.ToString() ?? Backfill.All);
-            }
-
-            var alerts = new List<Alert>(recovered);
-            var storyCopies = 0;
-            var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-            TimeSpan matchTook = TimeSpan.Zero, storiesTook = TimeSpan.Zero, routeTook = TimeSpan.Zero;
-            foreach (var item in alerting)
-            {
-                var matchStarted = time.GetTimestamp();
-                var matches = matcher.Match(item);
-                matchTook += time.GetElapsedTime(matchStarted);
-                foreach (var match in matches)
-                {
-                    matchesPerList[match.WatchList] = matchesPerList.GetValueOrDefault(match.WatchList) + 1;
-                }
-
-                if (matches.Count == 0)
-                {
-                    continue;
-                }
-
-                // One story, one alert per list: a copy of a story already alerted on alerts only for lists it adds.
-                AlertStory? story = null;
-                if (stories.Enabled)
-                {
-                    var placeStarted = time.GetTimestamp();
-                    var placed = await stories.PlaceAsync(item, feed.DisplayName, matches, now, cancellationToken);
-                    storiesTook += time.GetElapsedTime(placeStarted);
-                    matches = placed.Alerting;
-                    story = StoryOf(placed);
-                    storyCopies += placed.Member.Decision == StoryMember.First ? 0 : 1;
-                    metrics.StoryItem(placed.Member.Decision);
-                }
-
-                var routeStarted = time.GetTimestamp();
-                alerts.AddRange(router.Route(item, feed.DisplayName, matches, now).Select(a => a with { Story = story }));
-                routeTook += time.GetElapsedTime(routeStarted);
-            }
-
-            var filterStarted = time.GetTimestamp();
-            if (alerts.Count > 0 && await optOuts.GetOptOutsAsync(cancellationToken) is { Count: > 0 } stopped)
-            {
-                // An unsubscribed or disabled channel gets no new alerts.
-                var keys = stopped.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-                alerts.RemoveAll(a => keys.Contains(OptOut.KeyOf(a.SubscriberId, a.Channel)));
-            }
-
-            alerts = [.. AlertCap.Apply(alerts, deliveryOptions.Value.MaxImmediatePerPoll, now)];
-            routeTook += time.GetElapsedTime(filterStarted);
-
-            // Alerts are stored before the items are marked seen. If the process dies in between, the
-            // next poll sees the items as new again and derives the same AlertIds, which the outbox
-            // ignores: nothing is lost and nothing is sent twice.
-            var writeStarted = time.GetTimestamp();
-            var stored = await StoreAsync(alerts, cancellationToken);
-            await ledger.MarkSeenAsync(fresh, now, cancellationToken);
-            await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, parsed with { Items = items }, fresh, now), cancellationToken);
-            var stages = new StageTimes
-            {
-                Fetch = fetchTook.Value,
-                Parse = parseTook,
-                Ledger = ledgerTook,
-                Match = matchTook,
-                Stories = storiesTook,
-                Route = routeTook,
-                Store = time.GetElapsedTime(writeStarted),
-            };
+            var ingested = await IngestAsync(feed, state, parsed, recovered, now, cancellationToken);
+            var saveStarted = time.GetTimestamp();
+            await feedStates.SaveFeedStateAsync(Succeeded(state, feed, fetched, parsed with { Items = ingested.Items }, ingested.Fresh, now), cancellationToken);
+            var stages = ingested.Stages with { Fetch = fetchTook.Value, Parse = parseTook, Store = ingested.Stages.Store + time.GetElapsedTime(saveStarted) };
             LogFeedStages(feed.Id, stages);
             metrics.FeedPolled("ok", null, fetchTook);
-            metrics.ItemsNew(fresh.Count);
-            foreach (var (list, count) in matchesPerList)
-            {
-                metrics.Matched(list, count);
-            }
-
             activity?.SetTag("outcome", "ok");
-            activity?.SetTag("items.new", fresh.Count);
-            return new FeedOutcome
-            {
-                FeedId = feed.Id,
-                NewItems = fresh.Count,
-                Backlog = fresh.Count - alerting.Count,
-                MatchesPerList = matchesPerList,
-                StoryCopies = storyCopies,
-                NewAlertIds = stored,
-                Repairs = parsed.Repairs,
-                ItemsPastCap = parsed.ItemsPastCap,
-                UnreadableDates = items.Count(i => i.UnreadableDate is not null),
-                Stages = stages,
-            };
+            activity?.SetTag("items.new", ingested.Fresh.Count);
+            return ingested.Outcome(feed.Id, parsed, stages);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -406,6 +324,156 @@ public sealed partial class AlertPipeline(
             await feedStates.SaveFeedStateAsync(failed, cancellationToken);
             return new FeedOutcome { FeedId = feed.Id, ErrorCode = failure.Code, Error = failure.Message, Stages = new StageTimes { Fetch = fetchTook ?? time.GetElapsedTime(fetchStarted) } };
         }
+    }
+
+    /// <summary>
+    /// What a hub pushed for a feed (WebSub content distribution): the same parse, ledger, stories, match, route and
+    /// outbox as a poll, without touching the poll's state (its validators, schedule and lease stay the poller's). An
+    /// item both pushed and polled alerts once: the ledger, the story index and the outbox's AlertIds see to that.
+    /// Throws <see cref="FeedException"/> for a body that is not a feed.
+    /// </summary>
+    public async Task<FeedOutcome> ReceivePushedAsync(FeedConfig feed, byte[] body, string? charset, Uri topic, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(feed);
+        using var activity = ChipAlertsMetrics.Activities.StartActivity("feed.push");
+        activity?.SetTag("feed.id", feed.Id);
+        var now = time.GetUtcNow();
+        var state = (await feedStates.GetFeedStatesAsync(cancellationToken)).GetValueOrDefault(feed.Id) ?? new FeedState { FeedId = feed.Id };
+        var parseStarted = time.GetTimestamp();
+        var parsed = Parse(feed, body, charset, topic);
+        var parseTook = time.GetElapsedTime(parseStarted);
+        var ingested = await IngestAsync(feed, state, parsed, [], now, cancellationToken);
+        var stages = ingested.Stages with { Parse = parseTook };
+        LogFeedStages(feed.Id, stages);
+        activity?.SetTag("items.new", ingested.Fresh.Count);
+        return ingested.Outcome(feed.Id, parsed, stages);
+    }
+
+    private ParsedFeed Parse(FeedConfig feed, byte[] body, string? charset, Uri baseUrl)
+    {
+        var parsed = FeedParser.ParseFeed(feed.Id, body, charset, baseUrl, fetchOptions.Value.MaxItems);
+        if (parsed.ItemsPastCap > 0)
+        {
+            LogItemsPastCap(feed.Id, parsed.Items.Count + parsed.ItemsPastCap, fetchOptions.Value.MaxItems, parsed.ItemsPastCap);
+        }
+
+        if (parsed.Repairs is not null)
+        {
+            logger.LogWarning("Feed {FeedId} is not well-formed XML; read after mending {Repairs}.", feed.Id, parsed.Repairs);
+        }
+
+        return parsed;
+    }
+
+    /// <summary>What one read of a feed made: its items (dated), the new ones, and the alerts stored for them.</summary>
+    private sealed record Ingested(IReadOnlyList<FeedItem> Items, IReadOnlyList<FeedItem> Fresh, int Backlog, Dictionary<string, int> MatchesPerList, int StoryCopies, IReadOnlyList<string> Stored, StageTimes Stages)
+    {
+        public FeedOutcome Outcome(string feedId, ParsedFeed parsed, StageTimes stages) => new()
+        {
+            FeedId = feedId,
+            NewItems = Fresh.Count,
+            Backlog = Backlog,
+            MatchesPerList = MatchesPerList,
+            StoryCopies = StoryCopies,
+            NewAlertIds = Stored,
+            Repairs = parsed.Repairs,
+            ItemsPastCap = parsed.ItemsPastCap,
+            UnreadableDates = Items.Count(i => i.UnreadableDate is not null),
+            Stages = stages,
+        };
+    }
+
+    /// <summary>Ledger, backlog rule, stories, match, route and outbox for the items of one document; marks them seen.</summary>
+    private async Task<Ingested> IngestAsync(FeedConfig feed, FeedState state, ParsedFeed parsed, IReadOnlyList<Alert> recovered, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var items = parsed.Items;
+        if (items.FirstOrDefault(i => i.UnreadableDate is not null) is { } undated)
+        {
+            LogUnreadableDates(feed.Id, items.Count(i => i.UnreadableDate is not null), undated.UnreadableDate!);
+            items = [.. items.Select(i => i.UnreadableDate is null ? i : i with { Published = now })];
+        }
+
+        var ledgerStarted = time.GetTimestamp();
+        var fresh = await ledger.FilterNewAsync(items, now, feed.FingerprintWindow ?? fetchOptions.Value.FingerprintWindow, cancellationToken);
+        var ledgerTook = time.GetElapsedTime(ledgerStarted);
+
+        // The backlog rule: a feed's first successful poll records its archive as seen and alerts only on
+        // what was published within the backfill window, so a new feed (or a lost store) never floods.
+        var window = BackfillOf(feed);
+        var alerting = state.LastSuccessAt is null ? [.. fresh.Where(i => Backfill.Alerts(i, window, now))] : fresh;
+        if (alerting.Count < fresh.Count)
+        {
+            LogBacklog(feed.Id, fresh.Count - alerting.Count, window?.ToString() ?? Backfill.All);
+        }
+
+        var alerts = new List<Alert>(recovered);
+        var storyCopies = 0;
+        var matchesPerList = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        TimeSpan matchTook = TimeSpan.Zero, storiesTook = TimeSpan.Zero, routeTook = TimeSpan.Zero;
+        foreach (var item in alerting)
+        {
+            var matchStarted = time.GetTimestamp();
+            var matches = matcher.Match(item);
+            matchTook += time.GetElapsedTime(matchStarted);
+            foreach (var match in matches)
+            {
+                matchesPerList[match.WatchList] = matchesPerList.GetValueOrDefault(match.WatchList) + 1;
+            }
+
+            if (matches.Count == 0)
+            {
+                continue;
+            }
+
+            // One story, one alert per list: a copy of a story already alerted on alerts only for lists it adds.
+            AlertStory? story = null;
+            if (stories.Enabled)
+            {
+                var placeStarted = time.GetTimestamp();
+                var placed = await stories.PlaceAsync(item, feed.DisplayName, matches, now, cancellationToken);
+                storiesTook += time.GetElapsedTime(placeStarted);
+                matches = placed.Alerting;
+                story = StoryOf(placed);
+                storyCopies += placed.Member.Decision == StoryMember.First ? 0 : 1;
+                metrics.StoryItem(placed.Member.Decision);
+            }
+
+            var routeStarted = time.GetTimestamp();
+            alerts.AddRange(router.Route(item, feed.DisplayName, matches, now).Select(a => a with { Story = story }));
+            routeTook += time.GetElapsedTime(routeStarted);
+        }
+
+        var filterStarted = time.GetTimestamp();
+        if (alerts.Count > 0 && await optOuts.GetOptOutsAsync(cancellationToken) is { Count: > 0 } stopped)
+        {
+            // An unsubscribed or disabled channel gets no new alerts.
+            var keys = stopped.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+            alerts.RemoveAll(a => keys.Contains(OptOut.KeyOf(a.SubscriberId, a.Channel)));
+        }
+
+        alerts = [.. AlertCap.Apply(alerts, deliveryOptions.Value.MaxImmediatePerPoll, now)];
+        routeTook += time.GetElapsedTime(filterStarted);
+
+        // Alerts are stored before the items are marked seen. If the process dies in between, the
+        // next poll sees the items as new again and derives the same AlertIds, which the outbox
+        // ignores: nothing is lost and nothing is sent twice.
+        var writeStarted = time.GetTimestamp();
+        var stored = await StoreAsync(alerts, cancellationToken);
+        await ledger.MarkSeenAsync(fresh, now, cancellationToken);
+        metrics.ItemsNew(fresh.Count);
+        foreach (var (list, count) in matchesPerList)
+        {
+            metrics.Matched(list, count);
+        }
+
+        return new Ingested(items, fresh, fresh.Count - alerting.Count, matchesPerList, storyCopies, stored, new StageTimes
+        {
+            Ledger = ledgerTook,
+            Match = matchTook,
+            Stories = storiesTook,
+            Route = routeTook,
+            Store = time.GetElapsedTime(writeStarted),
+        });
     }
 
     /// <summary>What an alert says of its story: the copies known now, and for a later copy, why it is one.</summary>
@@ -462,6 +530,13 @@ public sealed partial class AlertPipeline(
             AverageGap = dates.Count >= 2 ? (dates[^1] - dates[0]) / (dates.Count - 1) : state.AverageGap,
             LastPublishedAt = newest > state.LastPublishedAt || state.LastPublishedAt is null ? newest : state.LastPublishedAt,
         };
+        if (parsed is not null)
+        {
+            // WebSub discovery: the Link header first, then the document (§4); the topic is its self link, else where it was read.
+            var webSub = fetched.WebSub ?? parsed.WebSub;
+            updated = updated with { Hub = webSub?.Hub.AbsoluteUri, Topic = webSub is null ? null : (webSub.Self ?? fetched.Location)?.AbsoluteUri };
+        }
+
         return updated with { NextPollAt = planner.NextPollAfterSuccess(feed, updated, now) };
     }
 
@@ -479,6 +554,9 @@ public sealed partial class AlertPipeline(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Feed {FeedId}, time by stage: {Stages}")]
     private partial void LogFeedStages(string feedId, StageTimes stages);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "WebSub subscriptions could not be brought up to date; feeds are polled meanwhile.")]
+    private partial void LogPushMaintenanceFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
     private partial void LogStoreEmpty(string message);

@@ -2,6 +2,8 @@ using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.State;
+using ChipAlerts.Core.WebSub;
+using Microsoft.Extensions.Options;
 
 namespace ChipAlerts.Core.Pipeline;
 
@@ -32,13 +34,27 @@ public sealed record FeedHealth
 
     /// <summary>Nothing new for longer than the feed's own rhythm leads one to expect (see <see cref="StatusReporter.ExpectedSilence"/>).</summary>
     public bool Stale { get; init; }
+
+    /// <summary>The WebSub hub the feed announces, if any.</summary>
+    public string? Hub { get; init; }
+
+    /// <summary>
+    /// Whether the hub pushes it: "active" (until <see cref="PushedUntil"/>), "requested", "failed", "denied",
+    /// "unsubscribing", or "off" (a hub is announced but ChipAlerts:WebSub:CallbackUrl is not set); null without a hub.
+    /// </summary>
+    public string? Push { get; init; }
+
+    public DateTimeOffset? PushedUntil { get; init; }
+
+    /// <summary>What the hub last said when it failed or denied; never the subscription's secret.</summary>
+    public string? PushError { get; init; }
 }
 
 /// <summary>What an operator asks first: can we reach the store, how are the feeds, what is waiting or dead.</summary>
 public sealed record StatusReport(bool StoreReachable, string? StoreError, IReadOnlyList<FeedHealth> Feeds, OutboxCounts? Alerts);
 
 /// <summary>Builds the <see cref="StatusReport"/>; a store that cannot be reached is reported, not thrown.</summary>
-public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStates, AlertOutbox outbox, TimeProvider time)
+public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStates, AlertOutbox outbox, IPushSubscriptionStore pushes, IOptions<WebSubOptions> webSub, TimeProvider time)
 {
     public const string Ok = "ok";
     public const string Failing = "failing";
@@ -50,10 +66,12 @@ public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStat
     {
         IReadOnlyDictionary<string, FeedState> states;
         OutboxCounts counts;
+        Dictionary<string, PushSubscription> subscriptions;
         try
         {
             states = await feedStates.GetFeedStatesAsync(cancellationToken);
             counts = await outbox.CountAsync(cancellationToken);
+            subscriptions = webSub.Value.Enabled ? (await pushes.GetPushSubscriptionsAsync(cancellationToken)).ToDictionary(p => p.FeedId, StringComparer.Ordinal) : [];
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -61,8 +79,17 @@ public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStat
         }
 
         var now = time.GetUtcNow();
-        return new StatusReport(true, null, [.. config.Config.Feeds.Select(feed => Health(feed, states.GetValueOrDefault(feed.Id), now))], counts);
+        return new StatusReport(true, null, [.. config.Config.Feeds.Select(feed => WithPush(Health(feed, states.GetValueOrDefault(feed.Id), now), subscriptions.GetValueOrDefault(feed.Id), now))], counts);
     }
+
+    private FeedHealth WithPush(FeedHealth health, PushSubscription? subscription, DateTimeOffset now) => health.Hub is null ? health : subscription switch
+    {
+        _ when !webSub.Value.Enabled => health with { Push = "off" },
+        null => health with { Push = "requested" }, // found by the last poll; subscribed after the cycle
+        _ when subscription.IsActiveAt(now) => health with { Push = "active", PushedUntil = subscription.LeaseUntil, PushError = subscription.LastError },
+        { State: PushState.Active } => health with { Push = "failed", PushError = $"the lease ended at {subscription.LeaseUntil:u} without a renewal" },
+        _ => health with { Push = subscription.State.ToString().ToLowerInvariant(), PushError = subscription.LastError },
+    };
 
     private FeedHealth Health(FeedConfig feed, FeedState? state, DateTimeOffset now)
     {
@@ -87,6 +114,7 @@ public sealed class StatusReporter(LoadedConfig config, IFeedStateStore feedStat
             ItemsPerDay = state.ItemsPerDay is { } perDay ? Math.Round(perDay, 2) : null,
             LastPublishedAt = state.LastPublishedAt,
             Stale = stale,
+            Hub = state.Hub,
         };
     }
 

@@ -37,6 +37,11 @@ public sealed record FeedState
     /// <summary>The operator has been told about the current run of failures (and will be told when it ends).</summary>
     public bool FailureReported { get; init; }
 
+    /// <summary>The WebSub hub the feed announced when last read (HTTP Link header, else the document), and the topic URL to subscribe to.</summary>
+    public string? Hub { get; init; }
+
+    public string? Topic { get; init; }
+
     /// <summary>Until when a poller holds the feed (see <see cref="IFeedStateStore.TryLeaseAsync"/>); null when none does.</summary>
     public DateTimeOffset? LeaseUntil { get; init; }
 

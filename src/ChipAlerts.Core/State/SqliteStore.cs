@@ -5,6 +5,7 @@ using ChipAlerts.Core.Ledger;
 using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.Stories;
+using ChipAlerts.Core.WebSub;
 using Microsoft.Data.Sqlite;
 
 namespace ChipAlerts.Core.State;
@@ -14,7 +15,7 @@ namespace ChipAlerts.Core.State;
 /// one at a time through <see cref="WriteAsync{T}"/>, so the process never meets its own write lock and
 /// never waits out SQLite's busy retries (150 ms sleeps each). Instants are stored as Unix milliseconds (UTC).
 /// </summary>
-public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore, IDisposable
+public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore, IPushSubscriptionStore, IDisposable
 {
     private const string Active = "status IN ('Pending', 'Claimed')";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -75,6 +76,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
                 key TEXT NOT NULL, added_at INTEGER NOT NULL, story_id TEXT NOT NULL,
                 PRIMARY KEY (key, added_at, story_id)) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS stories_recent ON stories (last_seen_at);
+            CREATE TABLE IF NOT EXISTS push_subscriptions (
+                feed_id TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, version INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS opt_outs (
                 subscriber_id TEXT NOT NULL, channel TEXT NOT NULL, payload TEXT NOT NULL,
                 PRIMARY KEY (subscriber_id, channel));
@@ -89,7 +92,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
 
         AddColumnIfMissing(connection, "items", "summary", "TEXT NOT NULL DEFAULT ''");
         AddColumnIfMissing(connection, "items", "fingerprint", "TEXT");
-        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0", "lease_until INTEGER", "version INTEGER NOT NULL DEFAULT 0", "retry_after_until INTEGER"])
+        foreach (var column in (string[])["moved_from TEXT", "moved_to TEXT", "gone_url TEXT", "min_interval_ms INTEGER", "average_gap_ms INTEGER", "last_published_at INTEGER", "failure_reported INTEGER NOT NULL DEFAULT 0", "lease_until INTEGER", "version INTEGER NOT NULL DEFAULT 0", "retry_after_until INTEGER", "hub TEXT", "topic TEXT"])
         {
             AddColumnIfMissing(connection, "feeds", column[..column.IndexOf(' ', StringComparison.Ordinal)], column[(column.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
         }
@@ -108,7 +111,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         await using var connection = Open();
         await using var command = Command(connection, """
             SELECT feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
-                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, lease_until, version, retry_after_until FROM feeds
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, lease_until, version, retry_after_until, hub, topic FROM feeds
             """);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var states = new Dictionary<string, FeedState>(StringComparer.Ordinal);
@@ -136,6 +139,8 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
                 LeaseUntil = NullableInstant(reader, 17),
                 Version = reader.GetInt64(18).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 RetryAfterUntil = NullableInstant(reader, 19),
+                Hub = NullableString(reader, 20),
+                Topic = NullableString(reader, 21),
             };
             states[state.FeedId] = state;
         }
@@ -147,19 +152,20 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
     {
         await using var command = Command(connection, """
             INSERT INTO feeds (feed_id, etag, last_modified, last_polled_at, next_poll_at, last_success_at, last_error_code, last_error, consecutive_failures, items_seen,
-                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, retry_after_until)
-            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen, $movedFrom, $movedTo, $gone, $minInterval, $gap, $published, $reported, $retryAfter)
+                moved_from, moved_to, gone_url, min_interval_ms, average_gap_ms, last_published_at, failure_reported, retry_after_until, hub, topic)
+            VALUES ($id, $etag, $lm, $polled, $next, $success, $code, $error, $failures, $seen, $movedFrom, $movedTo, $gone, $minInterval, $gap, $published, $reported, $retryAfter, $hub, $topic)
             ON CONFLICT (feed_id) DO UPDATE SET etag = $etag, last_modified = $lm, last_polled_at = $polled, next_poll_at = $next,
                 last_success_at = $success, last_error_code = $code, last_error = $error, consecutive_failures = $failures, items_seen = $seen,
                 moved_from = $movedFrom, moved_to = $movedTo, gone_url = $gone, min_interval_ms = $minInterval, average_gap_ms = $gap,
-                last_published_at = $published, failure_reported = $reported, retry_after_until = $retryAfter, lease_until = NULL, version = version + 1
+                last_published_at = $published, failure_reported = $reported, retry_after_until = $retryAfter, hub = $hub, topic = $topic, lease_until = NULL, version = version + 1
             """,
             ("$id", state.FeedId), ("$etag", state.ETag), ("$lm", state.LastModified), ("$polled", Millis(state.LastPolledAt)),
             ("$next", Millis(state.NextPollAt)), ("$success", Millis(state.LastSuccessAt)), ("$code", state.LastErrorCode),
             ("$error", state.LastError), ("$failures", state.ConsecutiveFailures), ("$seen", state.ItemsSeen),
             ("$movedFrom", state.MovedFrom), ("$movedTo", state.MovedTo), ("$gone", state.GoneUrl),
             ("$minInterval", (long?)state.MinInterval?.TotalMilliseconds), ("$gap", (long?)state.AverageGap?.TotalMilliseconds),
-            ("$published", Millis(state.LastPublishedAt)), ("$reported", state.FailureReported ? 1 : 0), ("$retryAfter", Millis(state.RetryAfterUntil)));
+            ("$published", Millis(state.LastPublishedAt)), ("$reported", state.FailureReported ? 1 : 0), ("$retryAfter", Millis(state.RetryAfterUntil)),
+            ("$hub", state.Hub), ("$topic", state.Topic));
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }, cancellationToken);
 
@@ -397,6 +403,52 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
 
         return optOuts;
     }
+
+    public async Task<IReadOnlyList<PushSubscription>> GetPushSubscriptionsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT payload, version FROM push_subscriptions ORDER BY feed_id");
+        return await ReadSubscriptionsAsync(command, cancellationToken);
+    }
+
+    public async Task<PushSubscription?> GetPushSubscriptionByTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = Command(connection, "SELECT payload, version FROM push_subscriptions WHERE token = $token", ("$token", token));
+        return (await ReadSubscriptionsAsync(command, cancellationToken)).FirstOrDefault();
+    }
+
+    private static async Task<List<PushSubscription>> ReadSubscriptionsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var subscriptions = new List<PushSubscription>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            subscriptions.Add(JsonSerializer.Deserialize<PushSubscription>(reader.GetString(0), Json)! with { Version = reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        return subscriptions;
+    }
+
+    public Task<PushSubscription?> TrySavePushSubscriptionAsync(PushSubscription subscription, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        var payload = JsonSerializer.Serialize(subscription, Json);
+        await using var command = subscription.Version is null
+            ? Command(connection, "INSERT INTO push_subscriptions (feed_id, token, payload, version) VALUES ($feed, $token, $payload, 1) ON CONFLICT DO NOTHING RETURNING version",
+                ("$feed", subscription.FeedId), ("$token", subscription.Token), ("$payload", payload))
+            : Command(connection, "UPDATE push_subscriptions SET token = $token, payload = $payload, version = version + 1 WHERE feed_id = $feed AND version = $version RETURNING version",
+                ("$feed", subscription.FeedId), ("$token", subscription.Token), ("$payload", payload), ("$version", long.Parse(subscription.Version, System.Globalization.CultureInfo.InvariantCulture)));
+        return await command.ExecuteScalarAsync(cancellationToken) is long version
+            ? subscription with { Version = version.ToString(System.Globalization.CultureInfo.InvariantCulture) }
+            : null;
+    }, cancellationToken);
+
+    public Task DeletePushSubscriptionAsync(string feedId, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    {
+        await using var command = Command(connection, "DELETE FROM push_subscriptions WHERE feed_id = $feed", ("$feed", feedId));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }, cancellationToken);
 
     public async Task<IReadOnlyList<Story>> FindStoriesAsync(IReadOnlyCollection<string> keys, DateTimeOffset since, int max, CancellationToken cancellationToken)
     {

@@ -31,7 +31,8 @@ public sealed class PlainHttpServer : IDisposable
     public static PlainHttpServer Start(IReadOnlyDictionary<string, (string Body, string ContentType)> files) =>
         Start(path => files.TryGetValue(path, out var file) ? (Encoding.UTF8.GetBytes(file.Body), file.ContentType) : null);
 
-    private static PlainHttpServer Start(Func<string, (byte[] Body, string ContentType)?> files)
+    /// <summary>What <paramref name="files"/> answers for a path at the time of each request; null: 404.</summary>
+    public static PlainHttpServer Start(Func<string, (byte[] Body, string ContentType)?> files)
     {
         var server = new PlainHttpServer(files);
         server.listener.Start();

@@ -4,6 +4,7 @@ using ChipAlerts.Core.Routing;
 using ChipAlerts.Core.State;
 using ChipAlerts.Core.Stories;
 using ChipAlerts.Core.Tests.Support;
+using ChipAlerts.Core.WebSub;
 
 namespace ChipAlerts.Core.Tests.State;
 
@@ -12,7 +13,7 @@ namespace ChipAlerts.Core.Tests.State;
 /// this and says how to open the store; opening it again must see the same data (a restarted process).
 /// </summary>
 public abstract class StoreContractTests<TStore>
-    where TStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore
+    where TStore : IFeedStateStore, IItemLedger, IOutboxStore, IOptOutStore, IStoryStore, IPushSubscriptionStore
 {
     protected static readonly DateTimeOffset Now = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -204,6 +205,51 @@ public abstract class StoreContractTests<TStore>
         Assert.Equal((AlertState.Dead, 1, "SMTP 451"), (deadEntry.State, deadEntry.Attempts, deadEntry.LastError));
         Assert.Equal(new OutboxCounts(1, 0, 1, 1), await Open().CountAsync(default));
         Assert.Equal([pending.AlertId], (await ActiveAsync(Open())).Select(a => a.AlertId));
+    }
+
+    [Fact]
+    public async Task PushSubscriptions_OneWriterWinsEachVersion_FoundByToken_AcrossReopen()
+    {
+        var requested = new PushSubscription
+        {
+            FeedId = "wire/1#a?b",
+            Hub = "https://hub.example.com/",
+            Topic = "https://wire.example.com/feed.xml",
+            Token = "t1",
+            Secret = "s1",
+            State = PushState.Requested,
+            RequestedAt = Now,
+        };
+
+        // Two runners making the feed's first subscription at once: one is stored.
+        var made = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => Task.Run(() => Open().TrySavePushSubscriptionAsync(requested with { Token = $"t{i + 1}" }, default))));
+        var stored = Assert.Single(made, m => m is not null)!;
+        Assert.NotNull(stored.Version);
+
+        var found = await Open().GetPushSubscriptionByTokenAsync(stored.Token, default);
+        Assert.Equal(stored, found);
+        Assert.Null(await Open().GetPushSubscriptionByTokenAsync("unknown", default));
+
+        // An update on the copy read wins once; a second one on the same copy is refused.
+        var active = found! with { State = PushState.Active, VerifiedAt = Now, LeaseUntil = Now.AddDays(10) };
+        var updated = await Open().TrySavePushSubscriptionAsync(active, default);
+        Assert.NotNull(updated);
+        Assert.Null(await Open().TrySavePushSubscriptionAsync(active with { State = PushState.Failed }, default));
+        Assert.Equal([updated], await Open().GetPushSubscriptionsAsync(default));
+
+        await Open().DeletePushSubscriptionAsync(requested.FeedId, default);
+        Assert.Empty(await Open().GetPushSubscriptionsAsync(default));
+        Assert.Null(await Open().TrySavePushSubscriptionAsync(updated!, default)); // removed meanwhile
+    }
+
+    [Fact]
+    public async Task FeedState_KeepsTheHubItAnnounced()
+    {
+        await Open().SaveFeedStateAsync(new FeedState { FeedId = "wire", Hub = "https://hub.example.com/", Topic = "https://wire.example.com/feed.xml" }, default);
+
+        var state = (await Open().GetFeedStatesAsync(default))["wire"];
+
+        Assert.Equal(("https://hub.example.com/", "https://wire.example.com/feed.xml"), (state.Hub, state.Topic));
     }
 
     [Fact]

@@ -11,6 +11,7 @@ public sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, RequestDelegate> handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RequestDelegate> prefixes = new(StringComparer.Ordinal);
 
     private TestServer(WebApplication app) => this.app = app;
 
@@ -41,6 +42,13 @@ public sealed class TestServer : IAsyncDisposable
     public TestServer Map(string path, RequestDelegate handler)
     {
         handlers[path] = handler;
+        return this;
+    }
+
+    /// <summary>A handler for every path under <paramref name="prefix"/> that has no handler of its own.</summary>
+    public TestServer MapPrefix(string prefix, RequestDelegate handler)
+    {
+        prefixes[prefix] = handler;
         return this;
     }
 
@@ -82,7 +90,10 @@ public sealed class TestServer : IAsyncDisposable
             context.Request.Path.Value ?? "",
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body.ToArray()));
-        if (handlers.TryGetValue(context.Request.Path.Value ?? "", out var handler))
+        body.Position = 0;
+        context.Request.Body = body; // the handler reads it as sent
+        var path = context.Request.Path.Value ?? "";
+        if (handlers.TryGetValue(path, out var handler) || (handler = prefixes.FirstOrDefault(p => path.StartsWith(p.Key, StringComparison.Ordinal)).Value) is not null)
         {
             try
             {
