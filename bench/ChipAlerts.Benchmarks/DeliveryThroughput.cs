@@ -40,16 +40,17 @@ internal static class DeliveryThroughput
         }
     }
 
-    private static async Task RunOnceAsync(string type, int backlog, int destinations)
+    // externalSmtpPort: an SMTP server in another process (what users have); null: one in this process.
+    public static async Task RunOnceAsync(string type, int backlog, int destinations, int? externalSmtpPort = null)
     {
         var dir = Directory.CreateTempSubdirectory("chipalerts-bench-").FullName;
-        var smtpPort = FreePort();
+        var smtpPort = externalSmtpPort ?? FreePort();
         using var stopSmtp = new CancellationTokenSource();
         var received = 0;
         var smtp = new SmtpServer.SmtpServer(
             new SmtpServerOptionsBuilder().ServerName("localhost").Endpoint(e => e.Endpoint(new IPEndPoint(IPAddress.Loopback, smtpPort))).Build(),
             Services(new CountingStore(() => Interlocked.Increment(ref received))));
-        var smtpRunning = smtp.StartAsync(stopSmtp.Token);
+        var smtpRunning = externalSmtpPort is null ? smtp.StartAsync(stopSmtp.Token) : Task.CompletedTask;
 
         var web = WebApplication.CreateSlimBuilder();
         web.WebHost.UseUrls("http://127.0.0.1:0");
@@ -97,13 +98,19 @@ internal static class DeliveryThroughput
         GC.Collect();
         var process = Process.GetCurrentProcess();
         process.Refresh();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var gen0Before = GC.CollectionCount(0);
+        var cpuBefore = process.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var summary = await outbox.DeliverDueAsync(default);
         watch.Stop();
+        process.Refresh();
+        var perAlert = FormattableString.Invariant($"{(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / Math.Max(1, summary.Delivered) / 1024.0:N1} KiB allocated, {(process.TotalProcessorTime - cpuBefore).TotalMilliseconds / Math.Max(1, summary.Delivered):N2} ms CPU, {GC.CollectionCount(0) - gen0Before} gen0 GCs");
         var heap = GC.GetTotalMemory(forceFullCollection: true);
         process.Refresh();
         Console.WriteLine(FormattableString.Invariant(
             $"| {type} | {destinations} | {backlog:N0} | {summary.Delivered:N0} (received {received:N0}) | {watch.Elapsed.TotalSeconds:N2} s | {summary.Delivered / watch.Elapsed.TotalSeconds:N0} | {heap / 1048576.0:N1} | {process.PeakWorkingSet64 / 1048576.0:N0} |"));
+        Console.Error.WriteLine($"per alert: {perAlert}");
 
         await services.DisposeAsync();
         await receiver.StopAsync();

@@ -13,6 +13,8 @@ using ChipAlerts.Core.Matching;
 //                                                                                   (wildcards: one term in ten a prefix*)
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- --filter '*'       BenchmarkDotNet: engine vs baselines, scale, scan parts
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery [N]       emails/s and webhooks/s on loopback for N alerts (and N/10, 3N)
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery-to PORT N [DESTINATIONS]   N emails to an SMTP server in another process (../shared/bench/smtpsink.py)
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- parse FILE...     µs per item to parse feed files (decode, gate, map, HTML to text), one core, after warm-up
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- stories           placing an item in a story with 1,000 to 100,000 stories stored
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- duequery CONN      the due pass's query cost on Table Storage, 1,000 and 100,000 alerts stored
 if (args is ["compile", ..])
@@ -24,6 +26,18 @@ if (args is ["compile", ..])
 if (args is ["delivery", ..])
 {
     await DeliveryThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
+    return;
+}
+
+if (args is ["delivery-to", var port, var count, ..])
+{
+    await DeliveryThroughput.RunOnceAsync("email", int.Parse(count, CultureInfo.InvariantCulture), args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1, int.Parse(port, CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args is ["parse", _, ..])
+{
+    Parse(args[1..]);
     return;
 }
 
@@ -49,6 +63,32 @@ if (args is ["throughput", ..])
 var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10));
 PinToOneCore();
 BenchmarkSwitcher.FromAssembly(typeof(MatchingBenchmarks).Assembly).Run(args, config);
+
+static void Parse(string[] files)
+{
+    PinToOneCore();
+    var bodies = files.Select(f => (Body: File.ReadAllBytes(f), Url: new Uri(Path.GetFullPath(f)))).ToList();
+    var items = bodies.Sum(b => ChipAlerts.Core.Feeds.FeedParser.Parse("f", b.Body, null, new Uri("https://example.com/feed")).Count);
+    for (var round = 0; round < 4; round++)
+    {
+        var watch = Stopwatch.StartNew();
+        var passes = 0;
+        while (watch.Elapsed < TimeSpan.FromSeconds(round == 0 ? 3 : 2))
+        {
+            foreach (var (body, _) in bodies)
+            {
+                ChipAlerts.Core.Feeds.FeedParser.ParseFeed("f", body, null, new Uri("https://example.com/feed"));
+            }
+
+            passes++;
+        }
+
+        if (round > 0)
+        {
+            Console.WriteLine(FormattableString.Invariant($"{files.Length} file(s), {items} items: {watch.Elapsed.TotalMicroseconds / passes / items:N1} µs per item"));
+        }
+    }
+}
 
 static void Compile()
 {

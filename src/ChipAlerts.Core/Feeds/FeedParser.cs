@@ -39,25 +39,26 @@ public static class FeedParser
             return JsonFeed.Parse(feedId, ReadAll(open), feedUrl, maxItems);
         }
 
-        string document;
+        // One pass: the safety gate builds the DOM as it reads the document. Only a document that is not well-formed
+        // is read a second time, to be mended.
+        System.Xml.Linq.XDocument dom;
         string? repairs = null;
         try
         {
-            XmlSafetyGate.Check(open);
-            document = ReadAll(open);
+            dom = XmlSafetyGate.LoadChecked(open);
         }
         catch (FeedException e) when (e.Code == "malformed-xml" && FeedRepair.TryRepair(ReadAll(open)) is { } repaired)
         {
             try
             {
-                XmlSafetyGate.Check(repaired.Document);
+                dom = XmlSafetyGate.LoadChecked(() => new StringReader(repaired.Document));
             }
             catch (FeedException)
             {
                 throw e; // not what the second pass mends: the first error says what is wrong
             }
 
-            (document, repairs) = repaired;
+            repairs = repaired.Repairs;
         }
 
         Feed feed;
@@ -65,7 +66,7 @@ public static class FeedParser
         WebSubLinks? webSub;
         try
         {
-            (feed, language, webSub) = Read(document, feedUrl);
+            (feed, language, webSub) = Read(dom, feedUrl);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -93,9 +94,11 @@ public static class FeedParser
     /// <c>&lt;a:feed&gt;</c>): those elements are renamed into the default namespace first. Also the feed's
     /// language, which dates are read in, and the hub it announces.
     /// </summary>
-    private static (Feed Feed, string? Language, WebSubLinks? WebSub) Read(string document, Uri feedUrl)
+    private static (Feed Feed, string? Language, WebSubLinks? WebSub) Read(System.Xml.Linq.XDocument dom, Uri feedUrl)
     {
-        var root = XmlSafetyGate.LoadChecked(document).Root!;
+        // FeedReader keeps the document's text only as OriginalDocument, which nothing here reads.
+        const string document = "";
+        var root = dom.Root!;
         var name = root.Name.LocalName;
         // RSS 1.0 keeps rdf:RDF as its root; its channel and items carry the feed's namespace.
         var feedNamespace = name == "RDF"

@@ -23,7 +23,7 @@ public static class TextNormalizer
         "script", "style", "noscript", "template", "head", "title", "iframe", "object", "svg", "math", "select", "button",
     };
 
-    private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
+    internal static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
     {
         "address", "article", "aside", "blockquote", "br", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "footer",
         "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody",
@@ -39,11 +39,14 @@ public static class TextNormalizer
 
         // Most titles have no markup at all: no parse for them.
         // Numeric references go through the parser too: it reads "&#146;" as the ’ of windows-1252, as browsers do.
-        var text = html.Contains('<', StringComparison.Ordinal) || html.Contains("&#", StringComparison.Ordinal) ? Render(html)
+        var text = html.Contains('<', StringComparison.Ordinal) || html.Contains("&#", StringComparison.Ordinal) ? SimpleMarkup.TryRender(html) ?? Render(html)
             : html.Contains('&', StringComparison.Ordinal) ? System.Net.WebUtility.HtmlDecode(html)
             : html;
-        return FoldWhitespace(Composed(text), maxLength);
+        return Finish(text, maxLength);
     }
+
+    /// <summary>What every reading ends with: NFC, C1 as windows-1252, whitespace folded, capped.</summary>
+    internal static string Finish(string text, int maxLength) => FoldWhitespace(Composed(text), maxLength);
 
     /// <summary>
     /// Text a format defines as plain (JSON Feed's title, summary and content_text): nothing in it is markup, so
@@ -76,7 +79,8 @@ public static class TextNormalizer
         "\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F"
         + "\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178";
 
-    private static string Render(string html)
+    /// <summary>The HTML parser's reading of markup (what <see cref="SimpleMarkup"/> must equal where it answers).</summary>
+    internal static string Render(string html)
     {
         using var document = Parser.Value!.ParseDocument(Guarded(html));
         var output = new StringBuilder(html.Length);

@@ -8,7 +8,7 @@ namespace ChipAlerts.Core.Feeds;
 /// (which is skipped, never loaded: so no entity expansion, no external entities), nesting no deeper than
 /// a small limit, well-formed, and a feed root. Streaming, so the check itself costs no recursion and
 /// little memory: building a DOM recurses per level, which a deeply nested document turns into a stack
-/// overflow that kills the process. Only a document that passed is loaded (<see cref="LoadChecked"/>).
+/// overflow that kills the process. <see cref="LoadChecked"/> builds the DOM in the same pass, so it never gets deeper.
 /// </summary>
 public static partial class XmlSafetyGate
 {
@@ -37,16 +37,11 @@ public static partial class XmlSafetyGate
     };
 
     /// <summary>
-    /// Reads a document the gate passed into a DOM, as the gate read it (a bare DOCTYPE skipped, nothing
-    /// resolved), whitespace kept: between inline elements it separates words.
+    /// The gate and the DOM in one pass: the document is checked as <see cref="Check(Func{TextReader})"/> checks it and
+    /// built as it is read (a bare DOCTYPE skipped, nothing resolved, whitespace kept: between inline elements it
+    /// separates words), never deeper than <see cref="MaxDepth"/>. Throws <see cref="FeedException"/> as Check does.
     /// </summary>
-    public static System.Xml.Linq.XDocument LoadChecked(string document)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var head = document.AsSpan(0, Math.Min(document.Length, 4096)).TrimStart();
-        using var reader = XmlReader.Create(new StringReader(document), BareDoctype().IsMatch(head) ? LoadSkippingDoctype : Load);
-        return System.Xml.Linq.XDocument.Load(reader);
-    }
+    public static System.Xml.Linq.XDocument LoadChecked(Func<TextReader> open) => Read(open, build: true).Dom!;
 
     /// <summary>
     /// Every other DTD is refused, and nothing in it is resolved or expanded. The code says what the DTD tried,
@@ -101,7 +96,9 @@ public static partial class XmlSafetyGate
     public static string Check(string document) => Check(() => new StringReader(document));
 
     /// <summary>The same for a document read from <paramref name="open"/>, which is called more than once (each call reads from the start).</summary>
-    public static string Check(Func<TextReader> open)
+    public static string Check(Func<TextReader> open) => Read(open, build: false).Root;
+
+    private static (string Root, System.Xml.Linq.XDocument? Dom) Read(Func<TextReader> open, bool build)
     {
         var buffer = new char[4096];
         int length;
@@ -132,22 +129,41 @@ public static partial class XmlSafetyGate
         }
 
         string? root = null;
+        var dom = build ? new System.Xml.Linq.XDocument() : null;
+        System.Xml.Linq.XContainer? current = dom;
         try
         {
-            using var reader = XmlReader.Create(open(), BareDoctype().IsMatch(trimmed) ? SkipDoctype : Settings);
+            var bare = BareDoctype().IsMatch(trimmed);
+            using var reader = XmlReader.Create(open(), build ? (bare ? LoadSkippingDoctype : Load) : (bare ? SkipDoctype : Settings));
             while (reader.Read())
             {
-                if (reader.NodeType != XmlNodeType.Element)
+                switch (reader.NodeType)
                 {
-                    continue;
-                }
+                    case XmlNodeType.Element:
+                        if (reader.Depth >= MaxDepth)
+                        {
+                            throw new FeedException("too-deep", $"elements nest deeper than {MaxDepth} levels; no real feed does.");
+                        }
 
-                if (reader.Depth >= MaxDepth)
-                {
-                    throw new FeedException("too-deep", $"elements nest deeper than {MaxDepth} levels; no real feed does.");
-                }
+                        root ??= reader.LocalName;
+                        if (current is not null)
+                        {
+                            var element = Element(reader);
+                            current.Add(element);
+                            current = reader.IsEmptyElement ? current : element;
+                        }
 
-                root ??= reader.LocalName;
+                        break;
+                    case XmlNodeType.EndElement when current is System.Xml.Linq.XElement closed:
+                        current = closed.Parent ?? (System.Xml.Linq.XContainer)dom!;
+                        break;
+                    case XmlNodeType.Text or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace when current is System.Xml.Linq.XElement:
+                        current.Add(new System.Xml.Linq.XText(reader.Value));
+                        break;
+                    case XmlNodeType.CDATA when current is System.Xml.Linq.XElement:
+                        current.Add(new System.Xml.Linq.XCData(reader.Value));
+                        break;
+                }
             }
         }
         catch (XmlException e) when (e.Message.Contains("DTD", StringComparison.Ordinal))
@@ -161,9 +177,34 @@ public static partial class XmlSafetyGate
 
         return root switch
         {
-            "rss" or "RDF" or "feed" => root,
+            "rss" or "RDF" or "feed" => (root, dom),
             "html" => throw new FeedException("html-page", "the server sent an HTML page, not a feed."),
             _ => throw new FeedException("not-a-feed", $"the root element <{root}> is not rss, rdf:RDF or feed."),
         };
     }
+
+    /// <summary>The element the reader is on, with its attributes and namespace declarations (which the mapping reads).</summary>
+    private static System.Xml.Linq.XElement Element(XmlReader reader)
+    {
+        var element = new System.Xml.Linq.XElement(System.Xml.Linq.XNamespace.Get(reader.NamespaceURI).GetName(reader.LocalName));
+        if (reader.MoveToFirstAttribute())
+        {
+            do
+            {
+                var name = reader.NamespaceURI switch
+                {
+                    "" => System.Xml.Linq.XNamespace.None.GetName(reader.LocalName),
+                    XmlnsNamespace when reader.Prefix.Length == 0 => System.Xml.Linq.XNamespace.None.GetName("xmlns"),
+                    var ns => System.Xml.Linq.XNamespace.Get(ns).GetName(reader.LocalName),
+                };
+                element.Add(new System.Xml.Linq.XAttribute(name, reader.Value));
+            }
+            while (reader.MoveToNextAttribute());
+            reader.MoveToElement();
+        }
+
+        return element;
+    }
+
+    private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 }
