@@ -41,6 +41,14 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
 
     private readonly FetchOptions options = options.Value;
 
+    /// <summary>
+    /// One client for the fetcher's life (it is a singleton): its handler pools connections per host and renews them
+    /// every few minutes (PooledConnectionLifetime), so it follows DNS without the factory's handler rotation.
+    /// </summary>
+    private HttpClient Client => client ??= httpClients.CreateClient(HttpClientName);
+
+    private HttpClient? client;
+
     public async Task<FetchResult> FetchAsync(Uri url, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(options.Timeout, time);
@@ -75,7 +83,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
 
     private async Task<FetchResult> GetAsync(Uri url, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
-        var client = httpClients.CreateClient(HttpClientName);
+        var client = Client;
         var current = url;
         var permanent = true;
         for (var redirects = 0; ; redirects++)

@@ -310,7 +310,7 @@ public sealed partial class AlertPipeline(
                 GoneUrl = failure.Code == "gone" ? feed.Url : state.GoneUrl,
                 RetryAfterUntil = failure.RetryAfter is { } wait ? now + wait : null,
             };
-            LogFeedFailed(feed.Id, url, failure.Code, failure.Message);
+            LogFeedFailed(feed.Id, url.IsFile ? url.LocalPath : url.GetLeftPart(UriPartial.Path), failure.Code, failure.Message); // no query: it may hold a token
             metrics.FeedPolled("failed", failure.Code, fetchTook);
             activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Code);
             // Stored before the state says they were, so a crash in between tells the operator again
@@ -568,5 +568,5 @@ public sealed partial class AlertPipeline(
     private partial void LogUnreadableDates(string feedId, int count, string example);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feed {FeedId} ({FeedUrl}) failed: {ErrorCode}: {Error}")]
-    private partial void LogFeedFailed(string feedId, Uri feedUrl, string errorCode, string error);
+    private partial void LogFeedFailed(string feedId, string feedUrl, string errorCode, string error);
 }

@@ -218,9 +218,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
     public Task MarkSeenAsync(IReadOnlyList<FeedItem> items, DateTimeOffset seenAt, CancellationToken cancellationToken) =>
         items.Count == 0 ? Task.CompletedTask : WriteAsync(async connection =>
         {
-            await using var transaction = connection.BeginTransaction();
             await using var command = Command(connection, "INSERT OR IGNORE INTO items (item_key, feed_id, title, summary, link, published_at, first_seen_at, fingerprint) VALUES ($key, $feed, $title, $summary, $link, $published, $seen, $fp)");
-            command.Transaction = transaction;
             foreach (var item in items)
             {
                 SetParameters(command, ("$key", item.Key), ("$feed", item.FeedId), ("$title", item.Title), ("$summary", item.Summary), ("$link", item.Link),
@@ -228,7 +226,6 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await transaction.CommitAsync(cancellationToken);
             return items.Count;
         }, cancellationToken);
 
@@ -261,12 +258,10 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
     public Task<IReadOnlyList<string>> InsertAsync(IReadOnlyList<OutboxRecord> records, CancellationToken cancellationToken) =>
         records.Count == 0 ? Task.FromResult<IReadOnlyList<string>>([]) : WriteAsync<IReadOnlyList<string>>(async connection =>
         {
-            await using var transaction = connection.BeginTransaction();
             await using var command = Command(connection, """
                 INSERT OR IGNORE INTO alerts (alert_id, subscriber_id, channel, lane, item_key, payload, status, attempts, created_at, next_attempt_at, delivered_at, last_error, digest, version)
                 VALUES ($id, $subscriber, $channel, $lane, $item, $payload, $status, $attempts, $created, $due, $delivered, $error, $digest, 1)
                 """);
-            command.Transaction = transaction;
             var added = new List<string>();
             foreach (var record in records)
             {
@@ -280,7 +275,6 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
                 }
             }
 
-            await transaction.CommitAsync(cancellationToken);
             return added;
         }, cancellationToken);
 
@@ -479,28 +473,24 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         ArgumentNullException.ThrowIfNull(newKeys);
         return WriteAsync(async connection =>
         {
-            await using var transaction = connection.BeginTransaction();
             var payload = JsonSerializer.Serialize(story, Json);
             var version = story.Version is null ? 0 : long.Parse(story.Version, System.Globalization.CultureInfo.InvariantCulture);
             await using var save = Command(connection, story.Version is null
                 ? "INSERT OR IGNORE INTO stories (story_id, created_at, last_seen_at, payload, version) VALUES ($id, $created, $seen, $payload, 1)"
                 : "UPDATE stories SET last_seen_at = $seen, payload = $payload, version = version + 1 WHERE story_id = $id AND version = $version",
                 ("$id", story.StoryId), ("$created", Millis(story.CreatedAt)), ("$seen", Millis(story.LastSeenAt)), ("$payload", payload), ("$version", version));
-            save.Transaction = transaction;
             if (await save.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return null;
             }
 
             await using var key = Command(connection, "INSERT OR IGNORE INTO story_keys (key, added_at, story_id) VALUES ($key, $at, $id)", ("$at", Millis(at)), ("$id", story.StoryId), ("$key", ""));
-            key.Transaction = transaction;
             foreach (var k in newKeys)
             {
                 key.Parameters["$key"].Value = k;
                 await key.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await transaction.CommitAsync(cancellationToken);
             return (version + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }, cancellationToken);
     }
@@ -537,18 +527,120 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
     /// The one writer of this process: each write waits its turn here rather than at SQLite's lock, whose
     /// busy handler sleeps 150 ms at a time. (Another process on the same file still meets that lock.)
     /// </summary>
+    /// <summary>
+    /// Group commit: a write joins the queue; whoever holds the writer runs everything queued in one transaction, each
+    /// write in a savepoint of its own (one that throws is rolled back alone and gets its exception), in the order they
+    /// came. Writes that arrive together (feeds finishing their polls at once, an outbox update and the next claim)
+    /// cost one commit instead of one each. A write's task completes once its transaction is committed.
+    /// </summary>
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
     {
-        await writer.WaitAsync(cancellationToken);
+        var pending = new PendingWrite<T>(write, cancellationToken);
+        lock (queue)
+        {
+            queue.Add(pending);
+        }
+
+        await writer.WaitAsync(CancellationToken.None);
         try
         {
-            await using var connection = Open();
-            return await write(connection);
+            if (!pending.Done.IsCompleted)
+            {
+                await CommitQueuedAsync();
+            }
         }
         finally
         {
             writer.Release();
         }
+
+        return await pending.Done;
+    }
+
+    private readonly List<IPendingWrite> queue = [];
+
+    private async Task CommitQueuedAsync()
+    {
+        List<IPendingWrite> batch;
+        lock (queue)
+        {
+            batch = [.. queue];
+            queue.Clear();
+        }
+
+        var succeeded = new List<IPendingWrite>(batch.Count);
+        try
+        {
+            await using var connection = Open();
+            Execute(connection, "BEGIN IMMEDIATE");
+            try
+            {
+                foreach (var write in batch)
+                {
+                    Execute(connection, "SAVEPOINT w");
+                    try
+                    {
+                        await write.RunAsync(connection);
+                        Execute(connection, "RELEASE w");
+                        succeeded.Add(write);
+                    }
+                    catch (Exception e)
+                    {
+                        Execute(connection, "ROLLBACK TO w; RELEASE w");
+                        write.Fail(e);
+                    }
+                }
+
+                Execute(connection, "COMMIT");
+            }
+            catch
+            {
+                Execute(connection, "ROLLBACK");
+                throw;
+            }
+        }
+        catch (Exception e)
+        {
+            // Nothing of the batch was committed: every write not failed already fails with the cause.
+            foreach (var write in batch)
+            {
+                write.Fail(e);
+            }
+
+            return;
+        }
+
+        foreach (var write in succeeded)
+        {
+            write.Complete();
+        }
+    }
+
+    private interface IPendingWrite
+    {
+        Task RunAsync(SqliteConnection connection);
+
+        void Complete();
+
+        void Fail(Exception exception);
+    }
+
+    private sealed class PendingWrite<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken) : IPendingWrite
+    {
+        private readonly TaskCompletionSource<T> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? result;
+
+        public Task<T> Done => done.Task;
+
+        public async Task RunAsync(SqliteConnection connection)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            result = await write(connection);
+        }
+
+        public void Complete() => done.TrySetResult(result!);
+
+        public void Fail(Exception exception) => done.TrySetException(exception);
     }
 
     private SqliteConnection Open()
@@ -558,10 +650,18 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         // In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses nothing (the
         // WAL is in the file system), and a power cut can only drop a suffix of the latest commits, which
         // the pipeline redoes (items seen again, alerts sent again under the same id). FULL cost an fsync
-        // per outbox update, a third of the time of a webhook delivery.
-        Execute(connection, "PRAGMA synchronous = NORMAL");
+        // per outbox update, a third of the time of a webhook delivery. Set once per pooled connection.
+        if (!Configured.TryGetValue(connection.Handle!, out _))
+        {
+            Execute(connection, "PRAGMA synchronous = NORMAL");
+            Configured.AddOrUpdate(connection.Handle!, Configured);
+        }
+
         return connection;
     }
+
+    /// <summary>The native connections (kept open by the pool) that have had their pragmas.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
 
     /// <summary>Databases created before a column existed get it added (true); nothing else ever changes shape.</summary>
     private static bool AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
