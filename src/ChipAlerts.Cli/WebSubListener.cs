@@ -31,7 +31,8 @@ internal sealed partial class WebSubListener : IAsyncDisposable
         var callback = services.GetRequiredService<WebSubCallback>();
         var outbox = services.GetRequiredService<AlertOutbox>();
         var logger = services.GetRequiredService<ILogger<WebSubListener>>();
-        var builder = WebApplication.CreateSlimBuilder();
+        // Nothing reads appsettings.json here: no watcher on the working folder for it (inotify, as in CliHost).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders(); // our own log lines say what happened; Kestrel's would repeat them
         builder.WebHost.UseUrls(options.ListenUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = services.GetRequiredService<IOptions<FetchOptions>>().Value.MaxBytes);
