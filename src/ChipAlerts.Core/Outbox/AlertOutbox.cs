@@ -93,11 +93,26 @@ public sealed partial class AlertOutbox(
     {
         ArgumentNullException.ThrowIfNull(alertIds);
         var lanes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var alertId in alertIds)
+        if (alertIds.Count > ManyLanes)
         {
-            if (await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record)
+            // One story to thousands of subscribers: one read of the active index instead of a read per alert.
+            var wanted = alertIds.ToHashSet(StringComparer.Ordinal);
+            await foreach (var active in store.ActiveAsync(null, stopping))
             {
-                lanes.Add(record.Lane);
+                if (!active.Digest && wanted.Contains(active.AlertId))
+                {
+                    lanes.Add(active.Lane);
+                }
+            }
+        }
+        else
+        {
+            foreach (var alertId in alertIds)
+            {
+                if (await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record)
+                {
+                    lanes.Add(record.Lane);
+                }
             }
         }
 
@@ -130,6 +145,9 @@ public sealed partial class AlertOutbox(
         return count;
     }
 
+    /// <summary>Above this many alerts or lanes, one read of the active index beats a read each.</summary>
+    private const int ManyLanes = 64;
+
     /// <summary>When a new alert is first due: its digest's next scheduled time, the end of quiet hours, or now.</summary>
     private DateTimeOffset FirstDue(Alert alert) => alert.Digest
         ? router.ClockOf(alert.SubscriberId)?.NextDigestAfter(alert.CreatedAt) ?? alert.CreatedAt
@@ -142,11 +160,13 @@ public sealed partial class AlertOutbox(
     private async Task<DeliverySummary> PassAsync(IReadOnlyCollection<string>? only, bool immediate, bool digests, bool digestsDueOnly, CancellationToken stopping, DeliveryTally? tally = null)
     {
         var lanes = new Dictionary<string, List<ActiveAlert>>(StringComparer.Ordinal);
-        foreach (var lane in only ?? (IReadOnlyCollection<string?>)[null])
+        // A few lanes are read one by one; many (a story to thousands of subscribers) in one read of the index.
+        var wanted = only is { Count: > ManyLanes } ? only.ToHashSet(StringComparer.Ordinal) : null;
+        foreach (var lane in wanted is not null || only is null ? [null] : (IReadOnlyCollection<string?>)only)
         {
             await foreach (var active in store.ActiveAsync(lane, stopping))
             {
-                if (active.Digest ? digests : immediate)
+                if ((active.Digest ? digests : immediate) && wanted?.Contains(active.Lane) != false)
                 {
                     (lanes.TryGetValue(active.Lane, out var list) ? list : lanes[active.Lane] = []).Add(active);
                 }

@@ -109,6 +109,24 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OneStoryToManySubscribers_HandedOutTogether_EachLaneGoesOnce_AndNoOtherLaneIsTaken()
+    {
+        // More lanes than the fast path reads one by one: it reads the active index once instead.
+        var readers = Enumerable.Range(0, 80).Select(i => new SubscriberConfig { Id = $"r{i:00}", WatchLists = ["Rapidus"], Channels = [new ChannelConfig { Type = "email", To = $"r{i:00}@example.com" }] }).ToList();
+        using var host = Host(subscribers: [.. readers, Configs.Desk, DigestReader]);
+        var story = readers.Select(r => Alerts.For(Alerts.Item("story"), new ChannelAddress("email", r.Channels[0].To!), Time.GetUtcNow(), r.Id)).ToList();
+        var elsewhere = Alerts.For(Alerts.Item("other"), new ChannelAddress("email", "desk@example.com"), Time.GetUtcNow(), "desk");
+        var digest = Alerts.For(Alerts.Item("story"), new ChannelAddress("email", "weekly@example.com"), Time.GetUtcNow(), "weekly") with { Digest = true };
+        await host.Outbox.AddAsync([.. story, elsewhere, digest], default);
+
+        var sent = await host.Outbox.DeliverLanesOfAsync([.. story.Select(a => a.AlertId), digest.AlertId], default);
+
+        Assert.Equal(new DeliverySummary(80, 0, 0), sent);
+        Assert.Equal(readers.Select(r => r.Channels[0].To!).Order(), smtp.Messages.Select(m => m.To.Mailboxes.Single().Address).Order());
+        Assert.Equal(2, await host.Outbox.CountActiveAsync(default)); // the desk's other alert and the held digest wait for their passes
+    }
+
+    [Fact]
     public async Task Lane_AnAlertStoredAfterAnotherOfItsDestinationWasTried_WaitsBehindIt_ThoughMadeEarlier()
     {
         // Feeds store while delivery runs: a feed whose poll began first can store its alert after another
