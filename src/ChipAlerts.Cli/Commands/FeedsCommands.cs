@@ -40,7 +40,7 @@ public sealed class FeedsListCommand(CliConsoles consoles) : ConfiguredCommand(c
         table.AddColumns(["feed", "status", "last success", "next poll", "items/day", .. pushed ? (string[])["push"] : [], "error"]);
         foreach (var feed in report.Feeds)
         {
-            string[] cells = [
+            List<string> cells = [
                 Markup.Escape(feed.FeedId),
                 feed.Status switch
                 {
@@ -53,16 +53,20 @@ public sealed class FeedsListCommand(CliConsoles consoles) : ConfiguredCommand(c
                 Ago(feed.LastSuccessAt, now),
                 feed.Status == StatusReporter.Gone ? "never (fix its url)" : feed.NextPollAt is { } next ? (next <= now ? "next cycle" : $"in {Span(next - now)}") : "next cycle",
                 feed.ItemsPerDay?.ToString(feed.ItemsPerDay < 1 ? "0.##" : "0.#", CultureInfo.InvariantCulture) ?? "",
-                feed.Push switch
+                string.Join("; ", new[] { feed.LastErrorCode is null ? null : $"{feed.LastErrorCode}: {feed.LastError}", feed.PushError is null ? null : $"hub: {feed.PushError}" }.OfType<string>().Select(Markup.Escape)),
+            ];
+            if (pushed)
+            {
+                cells.Insert(5, feed.Push switch
                 {
                     null => "",
                     "active" => $"[green]active[/], lease {Span(feed.PushedUntil!.Value - now)}",
                     "failed" or "denied" => $"[yellow]{feed.Push}[/]",
                     _ => feed.Push,
-                },
-                string.Join("; ", new[] { feed.LastErrorCode is null ? null : $"{feed.LastErrorCode}: {feed.LastError}", feed.PushError is null ? null : $"hub: {feed.PushError}" }.OfType<string>().Select(Markup.Escape)),
-            ];
-            table.AddRow(pushed ? cells : [.. cells[..5], cells[6]]);
+                });
+            }
+
+            table.AddRow([.. cells]);
         }
 
         Console.Write(table);

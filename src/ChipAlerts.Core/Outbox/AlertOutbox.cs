@@ -92,27 +92,22 @@ public sealed partial class AlertOutbox(
     public async Task<DeliverySummary> DeliverLanesOfAsync(IReadOnlyList<string> alertIds, CancellationToken stopping, DeliveryTally? tally = null)
     {
         ArgumentNullException.ThrowIfNull(alertIds);
-        var lanes = new HashSet<string>(StringComparer.Ordinal);
         if (alertIds.Count > ManyLanes)
         {
-            // One story to thousands of subscribers: one read of the active index instead of a read per alert.
+            // One story to thousands of subscribers: one read of the active index finds their lanes and what is in
+            // them, instead of a read per alert and then per lane.
             var wanted = alertIds.ToHashSet(StringComparer.Ordinal);
-            await foreach (var active in store.ActiveAsync(null, stopping))
-            {
-                if (!active.Digest && wanted.Contains(active.AlertId))
-                {
-                    lanes.Add(active.Lane);
-                }
-            }
+            var all = await ReadLanesAsync(null, immediate: true, digests: false, stopping);
+            var theirs = all.Where(l => l.Value.Exists(a => wanted.Contains(a.AlertId))).ToDictionary(StringComparer.Ordinal);
+            return await PassAsync(theirs, digestsDueOnly: true, stopping, tally);
         }
-        else
+
+        var lanes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var alertId in alertIds)
         {
-            foreach (var alertId in alertIds)
+            if (await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record)
             {
-                if (await store.GetAsync(alertId, stopping) is { IsActive: true, Alert.Digest: false } record)
-                {
-                    lanes.Add(record.Lane);
-                }
+                lanes.Add(record.Lane);
             }
         }
 
@@ -145,7 +140,7 @@ public sealed partial class AlertOutbox(
         return count;
     }
 
-    /// <summary>Above this many alerts or lanes, one read of the active index beats a read each.</summary>
+    /// <summary>Above this many alerts, one read of the active index beats a read each.</summary>
     private const int ManyLanes = 64;
 
     /// <summary>When a new alert is first due: its digest's next scheduled time, the end of quiet hours, or now.</summary>
@@ -157,22 +152,29 @@ public sealed partial class AlertOutbox(
     /// A pass over the given lanes, or over every lane when <paramref name="only"/> is null; what it did, with
     /// what the earlier passes of a shared <paramref name="tally"/> did.
     /// </summary>
-    private async Task<DeliverySummary> PassAsync(IReadOnlyCollection<string>? only, bool immediate, bool digests, bool digestsDueOnly, CancellationToken stopping, DeliveryTally? tally = null)
+    private async Task<DeliverySummary> PassAsync(IReadOnlyCollection<string>? only, bool immediate, bool digests, bool digestsDueOnly, CancellationToken stopping, DeliveryTally? tally = null) =>
+        await PassAsync(await ReadLanesAsync(only, immediate, digests, stopping), digestsDueOnly, stopping, tally);
+
+    /// <summary>The active alerts of the given lanes (every lane when <paramref name="only"/> is null), by lane, oldest first.</summary>
+    private async Task<Dictionary<string, List<ActiveAlert>>> ReadLanesAsync(IReadOnlyCollection<string>? only, bool immediate, bool digests, CancellationToken stopping)
     {
         var lanes = new Dictionary<string, List<ActiveAlert>>(StringComparer.Ordinal);
-        // A few lanes are read one by one; many (a story to thousands of subscribers) in one read of the index.
-        var wanted = only is { Count: > ManyLanes } ? only.ToHashSet(StringComparer.Ordinal) : null;
-        foreach (var lane in wanted is not null || only is null ? [null] : (IReadOnlyCollection<string?>)only)
+        foreach (var lane in only ?? (IReadOnlyCollection<string?>)[null])
         {
             await foreach (var active in store.ActiveAsync(lane, stopping))
             {
-                if ((active.Digest ? digests : immediate) && wanted?.Contains(active.Lane) != false)
+                if (active.Digest ? digests : immediate)
                 {
                     (lanes.TryGetValue(active.Lane, out var list) ? list : lanes[active.Lane] = []).Add(active);
                 }
             }
         }
 
+        return lanes;
+    }
+
+    private async Task<DeliverySummary> PassAsync(Dictionary<string, List<ActiveAlert>> lanes, bool digestsDueOnly, CancellationToken stopping, DeliveryTally? tally = null)
+    {
         if (lanes.Count == 0)
         {
             return tally?.Summary ?? DeliverySummary.None;

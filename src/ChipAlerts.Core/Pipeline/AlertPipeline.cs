@@ -193,7 +193,7 @@ public sealed partial class AlertPipeline(
     {
         if (!webSub.Enabled)
         {
-            return new WebSub.WebSubPass(0, 0, 0, 0);
+            return WebSub.WebSubPass.None;
         }
 
         try
@@ -204,7 +204,7 @@ public sealed partial class AlertPipeline(
         {
             // Subscriptions are an extra: polling goes on whatever happens to them.
             LogPushMaintenanceFailed(e);
-            return new WebSub.WebSubPass(0, 0, 0, 0);
+            return WebSub.WebSubPass.None;
         }
     }
 

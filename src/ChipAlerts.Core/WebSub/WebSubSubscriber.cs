@@ -8,7 +8,10 @@ using Microsoft.Extensions.Options;
 namespace ChipAlerts.Core.WebSub;
 
 /// <summary>What one pass over the subscriptions did.</summary>
-public sealed record WebSubPass(int Requested, int Renewed, int Unsubscribed, int Failed);
+public sealed record WebSubPass(int Requested, int Renewed, int Unsubscribed, int Failed)
+{
+    public static readonly WebSubPass None = new(0, 0, 0, 0);
+}
 
 /// <summary>
 /// The subscriber side of WebSub (W3C Recommendation, §5): subscribes each feed that announces a hub, with a
@@ -54,7 +57,7 @@ public sealed partial class WebSubSubscriber(
         ArgumentNullException.ThrowIfNull(states);
         if (!Enabled)
         {
-            return new WebSubPass(0, 0, 0, 0);
+            return WebSubPass.None;
         }
 
         var subscriptions = (await store.GetPushSubscriptionsAsync(cancellationToken)).ToDictionary(s => s.FeedId, StringComparer.Ordinal);
