@@ -52,7 +52,7 @@ internal static class DeliveryThroughput
             Services(new CountingStore(() => Interlocked.Increment(ref received))));
         var smtpRunning = externalSmtpPort is null ? smtp.StartAsync(stopSmtp.Token) : Task.CompletedTask;
 
-        var web = WebApplication.CreateSlimBuilder();
+        var web = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] }); // no watcher on the working folder
         web.WebHost.UseUrls("http://127.0.0.1:0");
         web.Logging.ClearProviders();
         await using var receiver = web.Build();
@@ -126,7 +126,7 @@ internal static class DeliveryThroughput
         Directory.Delete(dir, recursive: true);
     }
 
-    private static Alert Alert(int i, string subscriber, ChannelAddress address, DateTimeOffset now)
+    internal static Alert Alert(int i, string subscriber, ChannelAddress address, DateTimeOffset now)
     {
         var title = $"Rapidus item {i}: pilot line reaches a new milestone";
         var item = new FeedItem

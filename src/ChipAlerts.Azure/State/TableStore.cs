@@ -295,6 +295,16 @@ public sealed class TableStore : IFeedStateStore, IItemLedger, IOutboxStore, IOp
         return next with { Version = response.Headers.ETag?.ToString() };
     }
 
+    public async Task<IReadOnlyList<OutboxRecord?>> TryUpdateEachAsync(IReadOnlyList<(OutboxRecord Current, OutboxRecord Next)> updates, CancellationToken cancellationToken)
+    {
+        // Alerts are spread over partitions and each update may move its lane's index row too, so no entity-group
+        // transaction holds them: the updates go side by side, a few at a time, each as it would alone.
+        var written = new OutboxRecord?[updates.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, updates.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
+            written[i] = await TryUpdateAsync(updates[i].Current, updates[i].Next, token));
+        return written;
+    }
+
     public async IAsyncEnumerable<ActiveAlert> ActiveAsync(string? lane, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = lane is null ? null : TableClient.CreateQueryFilter($"PartitionKey eq {LaneKey(lane)}");

@@ -202,64 +202,105 @@ public sealed partial class AlertOutbox(
     /// <summary>
     /// One destination's alerts, oldest first, while each is due; the first that waits holds back the rest.
     /// A lane sent to the end is read again for alerts added meanwhile (another poller's, whose own pass
-    /// found this lane busy and left it to us), until it is empty or waits.
+    /// found this lane busy and left it to us), until it is empty or waits. An alert's outcome is written
+    /// with the claim of the next, in one go (<see cref="IOutboxStore.TryUpdateEachAsync"/>), or alone when
+    /// none follows: the next is never sent before the one ahead of it is recorded.
     /// </summary>
     private async Task LaneAsync(List<ActiveAlert> lane, OptOutSet stopped, DeliveryTally tally, CancellationToken stopping, CancellationToken drain)
     {
         var tried = new HashSet<string>(StringComparer.Ordinal);
-        while (lane.Count > 0)
+        Sent? unrecorded = null;
+        try
         {
-            foreach (var active in lane)
+            while (lane.Count > 0)
             {
-                var now = time.GetUtcNow();
-                if (!tried.Add(active.AlertId))
+                foreach (var active in lane)
                 {
-                    continue;
+                    var now = time.GetUtcNow();
+                    if (!tried.Add(active.AlertId))
+                    {
+                        continue;
+                    }
+
+                    if (stopping.IsCancellationRequested || active.DueAt > now)
+                    {
+                        return; // the index is never later than the record: this one is not due, and the rest wait behind it
+                    }
+
+                    if (await store.ReadActiveAsync(active, stopping) is not { } record)
+                    {
+                        continue; // delivered or failed since the pass began
+                    }
+
+                    if (record.DueAt > now)
+                    {
+                        return; // waiting for a retry or the end of quiet hours, or in another deliverer's hands
+                    }
+
+                    var (goOn, sent) = await AttemptAsync(record, now, unrecorded, stopped, tally, drain);
+                    unrecorded = sent;
+                    if (!goOn)
+                    {
+                        return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
+                    }
                 }
 
-                if (stopping.IsCancellationRequested || active.DueAt > now)
+                var again = new List<ActiveAlert>();
+                await foreach (var active in store.ActiveAsync(lane[0].Lane, stopping))
                 {
-                    return; // the index is never later than the record: this one is not due, and the rest wait behind it
+                    if (!tried.Contains(active.AlertId))
+                    {
+                        again.Add(active);
+                    }
                 }
 
-                if (await store.ReadActiveAsync(active, stopping) is not { } record)
-                {
-                    continue; // delivered or failed since the pass began
-                }
-
-                if (record.DueAt > now)
-                {
-                    return; // waiting for a retry or the end of quiet hours, or in another deliverer's hands
-                }
-
-                var state = await AttemptAsync(record, now, stopped, drain);
-                tally.Count(record.AlertId, state);
-                if (state is not (AlertState.Delivered or AlertState.Failed or AlertState.Dead))
-                {
-                    return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
-                }
+                lane = again;
             }
-
-            var again = new List<ActiveAlert>();
-            await foreach (var active in store.ActiveAsync(lane[0].Lane, stopping))
+        }
+        finally
+        {
+            if (unrecorded is not null)
             {
-                if (!tried.Contains(active.AlertId))
-                {
-                    again.Add(active);
-                }
+                await RecordAsync(unrecorded, tally);
             }
-
-            lane = again;
         }
     }
 
-    /// <summary>Claims the alert, sends it, and records what the channel said.</summary>
-    private async Task<AlertState?> AttemptAsync(OutboxRecord record, DateTimeOffset now, OptOutSet stopped, CancellationToken drain)
+    /// <summary>A send done whose outcome is still to be written: <see cref="Next"/> over the copy <see cref="Claimed"/>.</summary>
+    private sealed record Sent(OutboxRecord Claimed, OutboxRecord Next, DeliveryResult Result);
+
+    /// <summary>
+    /// Claims the alert (writing the outcome of the one before it in the same go), sends it, and works out what the
+    /// channel's verdict makes of it. Whether the lane goes on, and the send whose outcome is left for the next
+    /// claim: only one the lane goes on after (delivered, or failed for good); any other is written here.
+    /// </summary>
+    private async Task<(bool GoOn, Sent? Unrecorded)> AttemptAsync(OutboxRecord record, DateTimeOffset now, Sent? before, OptOutSet stopped, DeliveryTally tally, CancellationToken drain)
     {
         // Store writes are never cancelled: a claim taken must be recorded or released.
-        if (await store.TryUpdateAsync(record, Claim(record, now), CancellationToken.None) is not { } claimed)
+        OutboxRecord? claimed;
+        if (before is null)
         {
-            return null; // another deliverer took it
+            claimed = await store.TryUpdateAsync(record, Claim(record, now), CancellationToken.None);
+        }
+        else
+        {
+            var written = await store.TryUpdateEachAsync([(before.Claimed, before.Next), (record, Claim(record, now))], CancellationToken.None);
+            if (!Recorded(before, written[0], tally))
+            {
+                if (written[1] is { } taken)
+                {
+                    await store.TryUpdateAsync(taken, record with { Version = taken.Version }, CancellationToken.None); // untaken: it waits behind the one ahead
+                }
+
+                return (false, null);
+            }
+
+            claimed = written[1];
+        }
+
+        if (claimed is null)
+        {
+            return (false, null); // another deliverer took it
         }
 
         using var activity = ChipAlertsMetrics.Activities.StartActivity(
@@ -275,20 +316,37 @@ public sealed partial class AlertOutbox(
         {
             await store.TryUpdateAsync(claimed, Released(claimed), CancellationToken.None);
             LogInterrupted(record.AlertId, record.Alert.Channel.Type);
-            return null;
+            return (false, null);
         }
 
-        var next = After(claimed, result, time.GetUtcNow());
-        if (await store.TryUpdateAsync(claimed, next, CancellationToken.None) is null)
+        var sent = new Sent(claimed, After(claimed, result, time.GetUtcNow()), result);
+        activity?.SetTag("outcome", sent.Next.State.ToString());
+        if (sent.Next.State is AlertState.Delivered or AlertState.Failed or AlertState.Dead)
+        {
+            return (true, sent);
+        }
+
+        await RecordAsync(sent, tally);
+        return (false, null);
+    }
+
+    /// <summary>Writes a send's outcome alone; false when the claim had expired and another deliverer took the alert.</summary>
+    private async Task<bool> RecordAsync(Sent sent, DeliveryTally tally) =>
+        Recorded(sent, await store.TryUpdateAsync(sent.Claimed, sent.Next, CancellationToken.None), tally);
+
+    /// <summary>Logs and counts a send's outcome once written; when it could not be (<paramref name="written"/> null), says why.</summary>
+    private bool Recorded(Sent sent, OutboxRecord? written, DeliveryTally tally)
+    {
+        if (written is null)
         {
             // Only when our claim expired mid-send and another deliverer took the alert: it decides now.
-            LogClaimExpired(record.AlertId, options.ClaimTimeout);
-            return null;
+            LogClaimExpired(sent.Next.AlertId, options.ClaimTimeout);
+            return false;
         }
 
-        Log(next, result);
-        activity?.SetTag("outcome", next.State.ToString());
-        return next.State;
+        Log(written, sent.Result);
+        tally.Count(written.AlertId, written.State);
+        return true;
     }
 
     /// <summary>A link to the poll that made the alert, when its trace context was recorded.</summary>
@@ -337,14 +395,7 @@ public sealed partial class AlertOutbox(
             return;
         }
 
-        var claimed = new List<OutboxRecord>();
-        foreach (var record in held)
-        {
-            if (await store.TryUpdateAsync(record, Claim(record, now), CancellationToken.None) is { } mine)
-            {
-                claimed.Add(mine);
-            }
-        }
+        List<OutboxRecord> claimed = [.. (await store.TryUpdateEachAsync([.. held.Select(r => (r, Claim(r, now)))], CancellationToken.None)).OfType<OutboxRecord>()];
 
         if (claimed.Count == 0)
         {
@@ -359,19 +410,14 @@ public sealed partial class AlertOutbox(
         }
         catch (OperationCanceledException) when (drain.IsCancellationRequested)
         {
-            foreach (var record in claimed)
-            {
-                await store.TryUpdateAsync(record, Released(record), CancellationToken.None);
-            }
-
+            await store.TryUpdateEachAsync([.. claimed.Select(r => (r, Released(r)))], CancellationToken.None);
             return;
         }
 
         var at = time.GetUtcNow();
-        foreach (var record in claimed)
+        foreach (var next in await store.TryUpdateEachAsync([.. claimed.Select(r => (r, After(r, result, at)))], CancellationToken.None))
         {
-            var next = After(record, result, at);
-            if (await store.TryUpdateAsync(record, next, CancellationToken.None) is not null)
+            if (next is not null)
             {
                 tally.Count(next.AlertId, next.State);
                 Count(next, result);

@@ -21,6 +21,13 @@ public interface IOutboxStore
     Task<OutboxRecord?> TryUpdateAsync(OutboxRecord current, OutboxRecord next, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="TryUpdateAsync"/> of several alerts at once (one alert's outcome with the claim of the next in its lane,
+    /// a digest's alerts): each conditional on its own copy and won or lost alone, the results in the order given.
+    /// SQLite makes them in one transaction, Table Storage side by side.
+    /// </summary>
+    Task<IReadOnlyList<OutboxRecord?>> TryUpdateEachAsync(IReadOnlyList<(OutboxRecord Current, OutboxRecord Next)> updates, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The active alerts, from an index that holds only them (never a scan of the delivered history):
     /// of one lane, or of all when <paramref name="lane"/> is null; each lane's oldest first.
     /// </summary>

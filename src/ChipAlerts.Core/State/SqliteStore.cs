@@ -285,8 +285,23 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         return (await ReadRecordsAsync(command, cancellationToken)).SingleOrDefault();
     }
 
+    public Task<OutboxRecord?> TryUpdateAsync(OutboxRecord current, OutboxRecord next, CancellationToken cancellationToken) =>
+        WriteAsync(connection => UpdateAsync(connection, current, next, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<OutboxRecord?>> TryUpdateEachAsync(IReadOnlyList<(OutboxRecord Current, OutboxRecord Next)> updates, CancellationToken cancellationToken) =>
+        updates.Count == 0 ? Task.FromResult<IReadOnlyList<OutboxRecord?>>([]) : WriteAsync<IReadOnlyList<OutboxRecord?>>(async connection =>
+        {
+            var written = new OutboxRecord?[updates.Count];
+            for (var i = 0; i < updates.Count; i++)
+            {
+                written[i] = await UpdateAsync(connection, updates[i].Current, updates[i].Next, cancellationToken);
+            }
+
+            return written;
+        }, cancellationToken);
+
     // One statement, conditional on the version read: of two writers (two processes too) exactly one changes the row.
-    public Task<OutboxRecord?> TryUpdateAsync(OutboxRecord current, OutboxRecord next, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    private static async Task<OutboxRecord?> UpdateAsync(SqliteConnection connection, OutboxRecord current, OutboxRecord next, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, """
             UPDATE alerts SET status = $status, attempts = $attempts, next_attempt_at = $due, delivered_at = $delivered, last_error = $error, version = version + 1
@@ -297,7 +312,7 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
         return await command.ExecuteScalarAsync(cancellationToken) is long version
             ? next with { Version = version.ToString(System.Globalization.CultureInfo.InvariantCulture) }
             : null;
-    }, cancellationToken);
+    }
 
     public async IAsyncEnumerable<ActiveAlert> ActiveAsync(string? lane, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -575,23 +590,36 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
             Execute(connection, "BEGIN IMMEDIATE");
             try
             {
+                // A write alone is its transaction: no savepoint to set, and when it throws the whole is rolled back.
+                var alone = batch.Count == 1;
                 foreach (var write in batch)
                 {
-                    Execute(connection, "SAVEPOINT w");
+                    if (!alone)
+                    {
+                        Execute(connection, "SAVEPOINT w");
+                    }
+
                     try
                     {
                         await write.RunAsync(connection);
-                        Execute(connection, "RELEASE w");
+                        if (!alone)
+                        {
+                            Execute(connection, "RELEASE w");
+                        }
+
                         succeeded.Add(write);
                     }
                     catch (Exception e)
                     {
-                        Execute(connection, "ROLLBACK TO w; RELEASE w");
+                        Execute(connection, alone ? "ROLLBACK" : "ROLLBACK TO w; RELEASE w");
                         write.Fail(e);
                     }
                 }
 
-                Execute(connection, "COMMIT");
+                if (!alone || succeeded.Count == 1)
+                {
+                    Execute(connection, "COMMIT");
+                }
             }
             catch
             {

@@ -109,6 +109,52 @@ public abstract class OutboxLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lane_ASendThatOutlastsItsClaim_AndIsTakenOver_SendsNothingAfterIt_AndLeavesTheNextUntaken()
+    {
+        // The first request for the lane's first alert is held; the takeover's is refused (so it goes no further).
+        var held = new TaskCompletionSource();
+        var gate = new TaskCompletionSource();
+        var requests = 0;
+        server.Map("/a", async context =>
+        {
+            switch (Interlocked.Increment(ref requests))
+            {
+                case 1:
+                    held.TrySetResult();
+                    await gate.Task;
+                    context.Response.StatusCode = 200;
+                    break;
+                case 2:
+                    context.Response.StatusCode = 503;
+                    break;
+                default:
+                    context.Response.StatusCode = 200;
+                    break;
+            }
+        });
+        var settings = new Dictionary<string, string?> { ["ChipAlerts:Delivery:ClaimTimeout"] = "00:01:00", ["ChipAlerts:Delivery:WebhookTimeout"] = "00:05:00" };
+        using var host = Host(settings: settings);
+        using var other = Host(settings: settings);
+        Alert first = Hook("a", "i1", -2), second = Hook("a", "i2", -1);
+        await host.Outbox.AddAsync([first, second], default);
+
+        var pass = host.Outbox.DeliverLaneOfAsync(first.AlertId, default);
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Time.Advance(TimeSpan.FromMinutes(2)); // the claim has expired: another deliverer takes the alert over
+        var takeover = await other.Outbox.DeliverLaneOfAsync(first.AlertId, default);
+        gate.SetResult();
+        var summary = await pass.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal((DeliverySummary.None, new DeliverySummary(0, 1, 0)), (summary, takeover));
+        Assert.Equal([first.AlertId, first.AlertId], IdsReceived("/a"));
+        var taken = (await host.Outbox.GetAsync(first.AlertId, default))!;
+        Assert.Equal((AlertState.Pending, 1), (taken.State, taken.Attempts)); // the takeover's verdict stands
+        var next = (await host.Outbox.GetAsync(second.AlertId, default))!;
+        Assert.Equal((AlertState.Pending, 0, (string?)null), (next.State, next.Attempts, next.LastError)); // not sent, and not left claimed
+        Assert.True(next.DueAt <= Time.GetUtcNow());
+    }
+
+    [Fact]
     public async Task OneStoryToManySubscribers_HandedOutTogether_EachLaneGoesOnce_AndNoOtherLaneIsTaken()
     {
         // More lanes than the fast path reads one by one: it reads the active index once instead.

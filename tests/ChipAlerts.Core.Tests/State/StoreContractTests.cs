@@ -65,7 +65,7 @@ public abstract class StoreContractTests<TStore>
         Assert.Equal([b], await Open().GetRecentAsync(Now.AddDays(-7), 1, default));
     }
 
-    private static OutboxRecord Pending(Alert alert, DateTimeOffset? due = null) =>
+    protected static OutboxRecord Pending(Alert alert, DateTimeOffset? due = null) =>
         new() { Alert = alert, State = AlertState.Pending, DueAt = due ?? alert.CreatedAt };
 
     private static async Task<List<ActiveAlert>> ActiveAsync(IOutboxStore store, string? lane = null)
@@ -128,6 +128,27 @@ public abstract class StoreContractTests<TStore>
         Assert.NotNull(written);
         Assert.Null(await Open().TryUpdateAsync(read, read with { State = AlertState.Claimed, DueAt = Now.AddMinutes(6) }, default));
         Assert.NotNull(await Open().TryUpdateAsync(written, written with { State = AlertState.Delivered, Attempts = 1 }, default));
+    }
+
+    [Fact]
+    public async Task Outbox_UpdateEach_IsConditionalPerCopy_ResultsInTheOrderGiven()
+    {
+        Alert a = Alerts.Email("a", createdAt: Now), b = Alerts.Email("b", createdAt: Now.AddSeconds(1)), c = Alerts.Email("c", createdAt: Now.AddSeconds(2));
+        await Open().InsertAsync([Pending(a), Pending(b), Pending(c)], default);
+        var (readA, readB, readC) = ((await Open().GetAsync(a.AlertId, default))!, (await Open().GetAsync(b.AlertId, default))!, (await Open().GetAsync(c.AlertId, default))!);
+        var staleB = readB;
+        Assert.NotNull(await Open().TryUpdateAsync(readB, readB with { State = AlertState.Claimed, DueAt = Now.AddMinutes(5) }, default)); // b changed since it was read
+
+        var written = await Open().TryUpdateEachAsync(
+            [(readA, readA with { State = AlertState.Delivered, Attempts = 1, DeliveredAt = Now }), (staleB, staleB with { State = AlertState.Failed }), (readC, readC with { State = AlertState.Claimed, DueAt = Now.AddMinutes(5) })],
+            default);
+
+        Assert.Equal([AlertState.Delivered, null, AlertState.Claimed], written.Select(w => w?.State));
+        Assert.Equal([AlertState.Delivered, AlertState.Claimed, AlertState.Claimed], [(await Open().GetAsync(a.AlertId, default))!.State, (await Open().GetAsync(b.AlertId, default))!.State, (await Open().GetAsync(c.AlertId, default))!.State]);
+        Assert.Equal([b.AlertId, c.AlertId], (await ActiveAsync(Open())).Select(x => x.AlertId));
+        // Each result carries its new version: the next write from it wins.
+        Assert.NotNull(await Open().TryUpdateAsync(written[2]!, written[2]! with { State = AlertState.Delivered }, default));
+        Assert.Empty(await Open().TryUpdateEachAsync([], default));
     }
 
     [Fact]
