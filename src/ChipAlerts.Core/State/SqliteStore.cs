@@ -590,36 +590,23 @@ public sealed class SqliteStore : IFeedStateStore, IItemLedger, IOutboxStore, IO
             Execute(connection, "BEGIN IMMEDIATE");
             try
             {
-                // A write alone is its transaction: no savepoint to set, and when it throws the whole is rolled back.
-                var alone = batch.Count == 1;
                 foreach (var write in batch)
                 {
-                    if (!alone)
-                    {
-                        Execute(connection, "SAVEPOINT w");
-                    }
-
+                    Execute(connection, "SAVEPOINT w");
                     try
                     {
                         await write.RunAsync(connection);
-                        if (!alone)
-                        {
-                            Execute(connection, "RELEASE w");
-                        }
-
+                        Execute(connection, "RELEASE w");
                         succeeded.Add(write);
                     }
                     catch (Exception e)
                     {
-                        Execute(connection, alone ? "ROLLBACK" : "ROLLBACK TO w; RELEASE w");
+                        Execute(connection, "ROLLBACK TO w; RELEASE w");
                         write.Fail(e);
                     }
                 }
 
-                if (!alone || succeeded.Count == 1)
-                {
-                    Execute(connection, "COMMIT");
-                }
+                Execute(connection, "COMMIT");
             }
             catch
             {
