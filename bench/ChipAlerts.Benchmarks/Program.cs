@@ -15,6 +15,7 @@ using ChipAlerts.Core.Matching;
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery [N]       emails/s and webhooks/s on loopback for N alerts (and N/10, 3N)
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery-to PORT N [DESTINATIONS]   N emails to an SMTP server in another process (../shared/bench/smtpsink.py)
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- delivery-parts PORT N   one email alert's delivery part by part (compose, outbox read and writes, MailKit's send)
+// dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- cycle FEEDS_TXT [N]  N poll cycles of the harness farm's feeds in one process: the first reads all, the rest are 304s
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- parse FILE...     µs per item to parse feed files (decode, gate, map, HTML to text), one core, after warm-up
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- stories           placing an item in a story with 1,000 to 100,000 stories stored
 // dotnet run -c Release --project bench/ChipAlerts.Benchmarks -- duequery CONN      the due pass's query cost on Table Storage, 1,000 and 100,000 alerts stored
@@ -39,6 +40,12 @@ if (args is ["delivery-to", var port, var count, ..])
 if (args is ["delivery-parts", var partsPort, var partsCount])
 {
     await DeliveryParts.RunAsync(int.Parse(partsPort, CultureInfo.InvariantCulture), int.Parse(partsCount, CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args is ["cycle", var feedsTxt, ..])
+{
+    await CycleCost.RunAsync(feedsTxt, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5);
     return;
 }
 

@@ -49,6 +49,12 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
 
     private HttpClient? client;
 
+    /// <summary>
+    /// At most MaxPerHost requests to one host at once, whoever asks: a cycle's feeds, a host's fanned-out feed
+    /// messages, a feed's redirects (each hop holds the slot of its own host, the body read included).
+    /// </summary>
+    private readonly HostSlots hosts = new(options.Value.MaxPerHost);
+
     public async Task<FetchResult> FetchAsync(Uri url, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(options.Timeout, time);
@@ -88,6 +94,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         var permanent = true;
         for (var redirects = 0; ; redirects++)
         {
+            using var slot = await hosts.EnterAsync(current.IdnHost, cancellationToken);
             using var request = Request(current, etag, lastModified);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
@@ -260,4 +267,86 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         UseProxy = false, // the guard must see the feed's own address, not a proxy's
         ConnectCallback = (context, cancellationToken) => NetworkGuard.ConnectAsync(context.DnsEndPoint, options.AllowPrivateNetworks, options.AllowedPrivateHosts, cancellationToken),
     };
+}
+
+/// <summary>
+/// A semaphore per host name, made when a request to the host begins and dropped when the last one ends: the table
+/// holds the hosts in flight, not every host a redirect ever named.
+/// </summary>
+internal sealed class HostSlots(int perHost)
+{
+    private readonly Dictionary<string, Slot> slots = new(StringComparer.OrdinalIgnoreCase);
+
+    public async Task<IDisposable> EnterAsync(string host, CancellationToken cancellationToken)
+    {
+        Slot slot;
+        lock (slots)
+        {
+            if (!slots.TryGetValue(host, out slot!))
+            {
+                slots[host] = slot = new Slot(host, perHost);
+            }
+
+            slot.Users++;
+        }
+
+        try
+        {
+            await slot.Semaphore.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            Leave(slot);
+            throw;
+        }
+
+        return new Entered(this, slot);
+    }
+
+    private void Leave(Slot slot)
+    {
+        lock (slots)
+        {
+            if (--slot.Users == 0)
+            {
+                slots.Remove(slot.Host);
+            }
+        }
+    }
+
+    /// <summary>How many hosts have a request in flight or waiting (for tests).</summary>
+    internal int Count
+    {
+        get
+        {
+            lock (slots)
+            {
+                return slots.Count;
+            }
+        }
+    }
+
+    private sealed class Slot(string host, int perHost)
+    {
+        public string Host { get; } = host;
+
+        public SemaphoreSlim Semaphore { get; } = new(perHost, perHost);
+
+        /// <summary>Requests holding or waiting for the semaphore; guarded by the table's lock.</summary>
+        public int Users { get; set; }
+    }
+
+    private sealed class Entered(HostSlots owner, Slot slot) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                slot.Semaphore.Release();
+                owner.Leave(slot);
+            }
+        }
+    }
 }

@@ -23,7 +23,7 @@ public sealed class FetchOptions
     [Range(1, 64)]
     public int MaxConcurrency { get; set; } = 8;
 
-    /// <summary>How many feeds of one host are fetched at once, so a cycle never hammers one publisher.</summary>
+    /// <summary>How many requests go to one host at once (every poll of the process together), so no publisher is hammered.</summary>
     [Range(1, 64)]
     public int MaxPerHost { get; set; } = 2;
 

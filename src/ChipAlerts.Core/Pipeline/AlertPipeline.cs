@@ -54,10 +54,8 @@ public sealed partial class AlertPipeline(
         var planTook = time.GetElapsedTime(started);
 
         var outcomes = new FeedOutcome[due.Count];
-        // At most MaxConcurrency feeds at once, and at most MaxPerHost of them from one host.
-        var hostOf = due.Select(f => PollUrl(f, states.GetValueOrDefault(f.Id)) is { IsFile: false } url ? url.IdnHost : "").ToArray();
-        var hosts = hostOf.Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(h => h, _ => new SemaphoreSlim(fetchOptions.Value.MaxPerHost), StringComparer.OrdinalIgnoreCase);
+        // At most MaxConcurrency feeds at once; the fetcher lets at most MaxPerHost requests go to one host, only while
+        // they fetch, so a feed parsing or storing holds no other feed of its host back.
         var handOff = Channel.CreateUnbounded<IReadOnlyList<string>>(new UnboundedChannelOptions { SingleReader = true });
         // One tally for the cycle's passes: an alert tried as its feed stored it and again in the due pass counts once.
         var tally = new DeliveryTally();
@@ -70,29 +68,15 @@ public sealed partial class AlertPipeline(
                 new ParallelOptions { MaxDegreeOfParallelism = fetchOptions.Value.MaxConcurrency, CancellationToken = cancellationToken },
                 async (i, token) =>
                 {
-                    var host = hosts[hostOf[i]];
-                    await host.WaitAsync(token);
-                    try
+                    outcomes[i] = await PollFeedAsync(due[i], states.GetValueOrDefault(due[i].Id), token);
+                    if (outcomes[i].NewAlertIds is { Count: > 0 } stored)
                     {
-                        outcomes[i] = await PollFeedAsync(due[i], states.GetValueOrDefault(due[i].Id), token);
-                        if (outcomes[i].NewAlertIds is { Count: > 0 } stored)
-                        {
-                            handOff.Writer.TryWrite(stored);
-                        }
-                    }
-                    finally
-                    {
-                        host.Release();
+                        handOff.Writer.TryWrite(stored);
                     }
                 });
         }
         finally
         {
-            foreach (var semaphore in hosts.Values)
-            {
-                semaphore.Dispose();
-            }
-
             // Also when stopping: the sends in flight finish and are recorded (the outbox takes no new alert then).
             handOff.Writer.Complete();
             handedTook = await delivering;

@@ -1,4 +1,5 @@
 using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
@@ -282,6 +283,49 @@ public sealed class PollingTests : IAsyncLifetime
 
         Assert.Equal(6, server.CountRequests("/slowish"));
         Assert.Equal(2, most); // MaxPerHost; MaxConcurrency (8) alone would have allowed 6
+    }
+
+    [Fact]
+    public async Task FeedsPolledOneByOne_AsTheFunctionsAppFansThemOut_AtMostMaxPerHostAtOnce_ToOneHost()
+    {
+        var inFlight = 0;
+        var most = 0;
+        server.Map("/slowish", async context =>
+        {
+            InterlockedMax(ref most, Interlocked.Increment(ref inFlight));
+            await Task.Delay(200);
+            Interlocked.Decrement(ref inFlight);
+            await context.Response.WriteAsync(Rss());
+        });
+        using var host = Host([.. Enumerable.Range(0, 6).Select(i => Configs.Feed($"f{i}", new Uri(server.Url("/slowish") + $"?f={i}")))]);
+
+        // Each feed its own call, all at once: what the queue trigger's concurrent messages do.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() => host.Pipeline.PollFeedAsync($"f{i}", null, default))));
+
+        Assert.All(outcomes, o => Assert.False(o!.Failed));
+        Assert.Equal(6, server.CountRequests("/slowish"));
+        Assert.InRange(most, 1, 2); // MaxPerHost, across callers
+    }
+
+    [Fact]
+    public async Task HostSlots_HoldTheHostsInFlightOnly_AndAWaitGivenUpLeavesNothing()
+    {
+        var slots = new HostSlots(1);
+        var first = await slots.EnterAsync("Example.COM", default);
+        var other = await slots.EnterAsync("other.example", default);
+        using var giveUp = new CancellationTokenSource();
+        var waiting = slots.EnterAsync("example.com", giveUp.Token); // the same host, any case: it waits
+
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(2, slots.Count);
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        first.Dispose();
+        first.Dispose(); // once only
+        other.Dispose();
+        Assert.Equal(0, slots.Count);
+        using var again = await slots.EnterAsync("example.com", default).WaitAsync(TimeSpan.FromSeconds(30)); // free again
+        Assert.Equal(1, slots.Count);
     }
 
     [Fact]

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ChipAlerts.Core;
+using ChipAlerts.Core.Configuration;
+using ChipAlerts.Core.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChipAlerts.Benchmarks;
+
+/// <summary>
+/// `cycle FEEDS_TXT [N]`: N poll cycles of every feed in FEEDS_TXT (one URL a line: the harness's farm,
+/// served by nginx in its own process) in one process, nobody subscribed: the first reads everything, the
+/// rest get 304s. Each cycle's time and stages, so a cold process's cost and a warm cycle's can be told apart.
+/// Settings from the environment as the CLI reads them (ChipAlerts__Fetch__MaxPerHost=8 ...).
+/// </summary>
+internal static class CycleCost
+{
+    public static async Task RunAsync(string feedsTxt, int cycles)
+    {
+        var dir = Directory.CreateTempSubdirectory("chipalerts-cycle-").FullName;
+        var feeds = File.ReadAllLines(feedsTxt).Where(l => l.Length > 0).Select((url, i) => new FeedConfig { Id = $"f{i + 1:0000}", Url = url }).ToList();
+        var config = new ChipAlertsConfig
+        {
+            Feeds = feeds,
+            WatchLists = [new WatchListConfig { Name = "Rapidus", Query = "Rapidus" }],
+        };
+        var configPath = Path.Combine(dir, "chipalerts.json");
+        await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ChipAlerts:ConfigPath"] = configPath,
+            ["ChipAlerts:DataPath"] = Path.Combine(dir, "chipalerts.db"),
+            ["ChipAlerts:OutboxPath"] = Path.Combine(dir, "outbox"),
+            ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true",
+        }).AddEnvironmentVariables().Build();
+        await using (var services = new ServiceCollection().AddLogging().AddChipAlerts(settings).BuildServiceProvider())
+        {
+            var pipeline = services.GetRequiredService<AlertPipeline>();
+            Console.WriteLine("| cycle | feeds | not modified | new items | inside the cycle | CPU | stages (feeds summed) |");
+            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            var process = Process.GetCurrentProcess();
+            for (var i = 1; i <= cycles; i++)
+            {
+                process.Refresh();
+                var cpu = process.TotalProcessorTime;
+                var summary = await pipeline.RunCycleAsync(allFeeds: true, default);
+                process.Refresh();
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| {i} | {summary.FeedsPolled} | {summary.FeedsNotModified} | {summary.NewItems:N0} | {summary.Elapsed.TotalMilliseconds:N0} ms | {(process.TotalProcessorTime - cpu).TotalMilliseconds:N0} ms | {summary.Stages} |"));
+            }
+        }
+
+        Directory.Delete(dir, recursive: true);
+    }
+}
