@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
-using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Pipeline;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChipAlerts.Benchmarks;
@@ -25,16 +22,7 @@ internal static class CycleCost
             Feeds = feeds,
             WatchLists = [new WatchListConfig { Name = "Rapidus", Query = "Rapidus" }],
         };
-        var configPath = Path.Combine(dir, "chipalerts.json");
-        await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ChipAlerts:ConfigPath"] = configPath,
-            ["ChipAlerts:DataPath"] = Path.Combine(dir, "chipalerts.db"),
-            ["ChipAlerts:OutboxPath"] = Path.Combine(dir, "outbox"),
-            ["ChipAlerts:Fetch:AllowPrivateNetworks"] = "true",
-        }).AddEnvironmentVariables().Build();
-        await using (var services = new ServiceCollection().AddLogging().AddChipAlerts(settings).BuildServiceProvider())
+        await using (var services = await BenchServices.CreateAsync(dir, config, [KeyValuePair.Create("ChipAlerts:Fetch:AllowPrivateNetworks", (string?)"true")]))
         {
             var pipeline = services.GetRequiredService<AlertPipeline>();
             Console.WriteLine("| cycle | feeds | not modified | new items | inside the cycle | CPU | stages (feeds summed) |");

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
-using ChipAlerts.Core;
 using ChipAlerts.Core.Configuration;
 using ChipAlerts.Core.Feeds;
 using ChipAlerts.Core.Matching;
@@ -10,7 +8,6 @@ using ChipAlerts.Core.Outbox;
 using ChipAlerts.Core.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SmtpServer;
@@ -75,17 +72,11 @@ internal static class DeliveryThroughput
             Subscribers = [.. channels.Select((c, d) => new SubscriberConfig { Id = $"desk{d}", WatchLists = ["Rapidus"], Channels = [c] })],
             Email = new EmailConfig { From = "ChipAlerts <alerts@chipalerts.test>", Smtp = new SmtpConfig { Host = "127.0.0.1", Port = smtpPort, Security = "None" } },
         };
-        var configPath = Path.Combine(dir, "chipalerts.json");
-        await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(config, ConfigLoader.JsonOptions));
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var services = await BenchServices.CreateAsync(dir, config, new Dictionary<string, string?>
         {
-            ["ChipAlerts:ConfigPath"] = configPath,
-            ["ChipAlerts:DataPath"] = Path.Combine(dir, "chipalerts.db"),
-            ["ChipAlerts:OutboxPath"] = Path.Combine(dir, "outbox"),
             ["Hooks:DeskSecret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         }.Concat(Enumerable.Range(0, destinations).Select(d =>
-            KeyValuePair.Create($"Hooks:Desk{d}", (string?)(receiver.Urls.First() + $"/hook/{d}?token=t"))))).Build();
-        var services = new ServiceCollection().AddLogging().AddChipAlerts(settings).BuildServiceProvider();
+            KeyValuePair.Create($"Hooks:Desk{d}", (string?)(receiver.Urls.First() + $"/hook/{d}?token=t")))));
         var outbox = services.GetRequiredService<AlertOutbox>();
         var now = TimeProvider.System.GetUtcNow();
         var alerts = Enumerable.Range(0, backlog).Select(i => Alert(i, $"desk{i % destinations}", AlertRouter.AddressOf(channels[i % destinations]), now)).ToList();
