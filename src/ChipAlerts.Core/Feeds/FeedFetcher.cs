@@ -55,15 +55,20 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
     /// </summary>
     private readonly HostSlots hosts = new(options.Value.MaxPerHost);
 
+    /// <summary>The per-host slots (for tests).</summary>
+    internal HostSlots Hosts => hosts;
+
     public async Task<FetchResult> FetchAsync(Uri url, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
+        // Waiting for the host's slot is not the feed's time: its deadline starts when its request can go.
+        using var slot = url.IsFile ? null : await hosts.EnterAsync(url.IdnHost, cancellationToken);
         using var deadline = new CancellationTokenSource(options.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            return url.IsFile
+            return slot is null
                 ? await ReadFileAsync(url, linked.Token)
-                : await GetAsync(url, etag, lastModified, linked.Token);
+                : await GetAsync(url, slot, etag, lastModified, linked.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -87,14 +92,16 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         }
     }
 
-    private async Task<FetchResult> GetAsync(Uri url, string? etag, string? lastModified, CancellationToken cancellationToken)
+    /// <summary>The request and its redirects; <paramref name="first"/> is the slot of the first hop's host, given up when it ends.</summary>
+    private async Task<FetchResult> GetAsync(Uri url, IDisposable first, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
         var client = Client;
         var current = url;
         var permanent = true;
         for (var redirects = 0; ; redirects++)
         {
-            using var slot = await hosts.EnterAsync(current.IdnHost, cancellationToken);
+            // Each hop holds its own host's slot, and only its own: a redirect never waits holding another host's.
+            using var slot = redirects == 0 ? first : await hosts.EnterAsync(current.IdnHost, cancellationToken);
             using var request = Request(current, etag, lastModified);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
@@ -323,6 +330,15 @@ internal sealed class HostSlots(int perHost)
             {
                 return slots.Count;
             }
+        }
+    }
+
+    /// <summary>The requests to <paramref name="host"/> in flight or waiting for a slot (for tests).</summary>
+    internal int UsersOf(string host)
+    {
+        lock (slots)
+        {
+            return slots.GetValueOrDefault(host)?.Users ?? 0;
         }
     }
 

@@ -308,6 +308,43 @@ public sealed class PollingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFeedWaitingForItsHostsSlot_DoesNotSpendItsTimeoutWaiting()
+    {
+        var held = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var requests = 0;
+        server.Map("/held", async context =>
+        {
+            if (Interlocked.Increment(ref requests) == 1)
+            {
+                held.TrySetResult();
+                await release.Task;
+            }
+
+            await context.Response.WriteAsync(Rss());
+        });
+        using var host = Host(new Dictionary<string, string?> { ["ChipAlerts:Fetch:MaxPerHost"] = "1" },
+            Configs.Feed("slow", new Uri(server.Url("/held") + "?f=slow")), Configs.Feed("next", new Uri(server.Url("/held") + "?f=next")));
+        var slots = host.Get<FeedFetcher>().Hosts;
+
+        var slow = Task.Run(() => host.Pipeline.PollFeedAsync("slow", null, default));
+        await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var next = Task.Run(() => host.Pipeline.PollFeedAsync("next", null, default));
+        for (var i = 0; i < 3000 && slots.UsersOf(server.Url("/").IdnHost) < 2; i++)
+        {
+            await Task.Delay(10); // until the second feed waits for the host's one slot
+        }
+
+        Assert.Equal(2, slots.UsersOf(server.Url("/").IdnHost));
+
+        time.Advance(TimeSpan.FromSeconds(21)); // past the 20 s Timeout of the request in flight
+        release.SetResult();
+
+        Assert.Equal("timeout", (await slow.WaitAsync(TimeSpan.FromSeconds(30)))!.ErrorCode);
+        Assert.False((await next.WaitAsync(TimeSpan.FromSeconds(30)))!.Failed); // its own time began when its request went
+    }
+
+    [Fact]
     public async Task HostSlots_HoldTheHostsInFlightOnly_AndAWaitGivenUpLeavesNothing()
     {
         var slots = new HostSlots(1);
