@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace ChipAlerts.Core.Feeds;
@@ -33,7 +34,7 @@ public sealed record FetchResult
 /// against the cap, and one deadline covering the body too (HttpClient.Timeout does not).
 /// It never retries: the planner owns when a failed feed is tried again.
 /// </summary>
-public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOptions> options, TimeProvider time)
+public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOptions> options, TimeProvider time) : IDisposable
 {
     public const string HttpClientName = "feeds";
 
@@ -51,17 +52,27 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
 
     /// <summary>
     /// At most MaxPerHost requests to one host at once, whoever asks: a cycle's feeds, a host's fanned-out feed
-    /// messages, a feed's redirects (each hop holds the slot of its own host, the body read included).
+    /// messages, a feed's redirects (each hop holds the slot of its own host, the body read included). Waiters are
+    /// served first come, first served; a host's limiter is dropped once it has been idle a while.
     /// </summary>
-    private readonly HostSlots hosts = new(options.Value.MaxPerHost);
+    private readonly PartitionedRateLimiter<string> hosts = PartitionedRateLimiter.Create<string, string>(
+        host => RateLimitPartition.GetConcurrencyLimiter(host, _ => new ConcurrencyLimiterOptions
+        {
+            PermitLimit = options.Value.MaxPerHost,
+            QueueLimit = int.MaxValue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        }),
+        StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The per-host slots (for tests).</summary>
-    internal HostSlots Hosts => hosts;
+    /// <summary>The per-host limiters (for tests: who waits for a host).</summary>
+    internal PartitionedRateLimiter<string> Hosts => hosts;
+
+    public void Dispose() => hosts.Dispose();
 
     public async Task<FetchResult> FetchAsync(Uri url, string? etag, string? lastModified, CancellationToken cancellationToken)
     {
         // Waiting for the host's slot is not the feed's time: its deadline starts when its request can go.
-        using var slot = url.IsFile ? null : await hosts.EnterAsync(url.IdnHost, cancellationToken);
+        using var slot = url.IsFile ? null : await hosts.AcquireAsync(url.IdnHost, 1, cancellationToken);
         using var deadline = new CancellationTokenSource(options.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
@@ -101,7 +112,7 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         for (var redirects = 0; ; redirects++)
         {
             // Each hop holds its own host's slot, and only its own: a redirect never waits holding another host's.
-            using var slot = redirects == 0 ? first : await hosts.EnterAsync(current.IdnHost, cancellationToken);
+            using var slot = redirects == 0 ? first : await hosts.AcquireAsync(current.IdnHost, 1, cancellationToken);
             using var request = Request(current, etag, lastModified);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
@@ -274,95 +285,4 @@ public sealed class FeedFetcher(IHttpClientFactory httpClients, IOptions<FetchOp
         UseProxy = false, // the guard must see the feed's own address, not a proxy's
         ConnectCallback = (context, cancellationToken) => NetworkGuard.ConnectAsync(context.DnsEndPoint, options.AllowPrivateNetworks, options.AllowedPrivateHosts, cancellationToken),
     };
-}
-
-/// <summary>
-/// A semaphore per host name, made when a request to the host begins and dropped when the last one ends: the table
-/// holds the hosts in flight, not every host a redirect ever named.
-/// </summary>
-internal sealed class HostSlots(int perHost)
-{
-    private readonly Dictionary<string, Slot> slots = new(StringComparer.OrdinalIgnoreCase);
-
-    public async Task<IDisposable> EnterAsync(string host, CancellationToken cancellationToken)
-    {
-        Slot slot;
-        lock (slots)
-        {
-            if (!slots.TryGetValue(host, out slot!))
-            {
-                slots[host] = slot = new Slot(host, perHost);
-            }
-
-            slot.Users++;
-        }
-
-        try
-        {
-            await slot.Semaphore.WaitAsync(cancellationToken);
-        }
-        catch
-        {
-            Leave(slot);
-            throw;
-        }
-
-        return new Entered(this, slot);
-    }
-
-    private void Leave(Slot slot)
-    {
-        lock (slots)
-        {
-            if (--slot.Users == 0)
-            {
-                slots.Remove(slot.Host);
-            }
-        }
-    }
-
-    /// <summary>How many hosts have a request in flight or waiting (for tests).</summary>
-    internal int Count
-    {
-        get
-        {
-            lock (slots)
-            {
-                return slots.Count;
-            }
-        }
-    }
-
-    /// <summary>The requests to <paramref name="host"/> in flight or waiting for a slot (for tests).</summary>
-    internal int UsersOf(string host)
-    {
-        lock (slots)
-        {
-            return slots.GetValueOrDefault(host)?.Users ?? 0;
-        }
-    }
-
-    private sealed class Slot(string host, int perHost)
-    {
-        public string Host { get; } = host;
-
-        public SemaphoreSlim Semaphore { get; } = new(perHost, perHost);
-
-        /// <summary>Requests holding or waiting for the semaphore; guarded by the table's lock.</summary>
-        public int Users { get; set; }
-    }
-
-    private sealed class Entered(HostSlots owner, Slot slot) : IDisposable
-    {
-        private int disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref disposed, 1) == 0)
-            {
-                slot.Semaphore.Release();
-                owner.Leave(slot);
-            }
-        }
-    }
 }

@@ -330,12 +330,12 @@ public sealed class PollingTests : IAsyncLifetime
         var slow = Task.Run(() => host.Pipeline.PollFeedAsync("slow", null, default));
         await held.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var next = Task.Run(() => host.Pipeline.PollFeedAsync("next", null, default));
-        for (var i = 0; i < 3000 && slots.UsersOf(server.Url("/").IdnHost) < 2; i++)
+        for (var i = 0; i < 3000 && Queued(slots, server.Url("/").IdnHost) < 1; i++)
         {
             await Task.Delay(10); // until the second feed waits for the host's one slot
         }
 
-        Assert.Equal(2, slots.UsersOf(server.Url("/").IdnHost));
+        Assert.Equal(1, Queued(slots, server.Url("/").IdnHost));
 
         time.Advance(TimeSpan.FromSeconds(21)); // past the 20 s Timeout of the request in flight
         release.SetResult();
@@ -345,25 +345,27 @@ public sealed class PollingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task HostSlots_HoldTheHostsInFlightOnly_AndAWaitGivenUpLeavesNothing()
+    public async Task HostLimit_OneHostWhateverItsCase_AndAWaitGivenUpHoldsNothing()
     {
-        var slots = new HostSlots(1);
-        var first = await slots.EnterAsync("Example.COM", default);
-        var other = await slots.EnterAsync("other.example", default);
+        using var host = Host(new Dictionary<string, string?> { ["ChipAlerts:Fetch:MaxPerHost"] = "1" });
+        var slots = host.Get<FeedFetcher>().Hosts;
+        var first = await slots.AcquireAsync("Example.COM", 1);
+        using var other = await slots.AcquireAsync("other.example", 1);
         using var giveUp = new CancellationTokenSource();
-        var waiting = slots.EnterAsync("example.com", giveUp.Token); // the same host, any case: it waits
+        var waiting = slots.AcquireAsync("example.com", 1, giveUp.Token).AsTask(); // the same host, any case: it waits
 
+        Assert.True(first.IsAcquired && other.IsAcquired);
         Assert.False(waiting.IsCompleted);
-        Assert.Equal(2, slots.Count);
+        Assert.Equal(1, Queued(slots, "example.com"));
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
         first.Dispose();
-        first.Dispose(); // once only
-        other.Dispose();
-        Assert.Equal(0, slots.Count);
-        using var again = await slots.EnterAsync("example.com", default).WaitAsync(TimeSpan.FromSeconds(30)); // free again
-        Assert.Equal(1, slots.Count);
+        using var again = await slots.AcquireAsync("example.com", 1).AsTask().WaitAsync(TimeSpan.FromSeconds(30)); // free again
+        Assert.True(again.IsAcquired);
     }
+
+    private static long Queued(System.Threading.RateLimiting.PartitionedRateLimiter<string> slots, string host) =>
+        slots.GetStatistics(host)?.CurrentQueuedCount ?? 0;
 
     [Fact]
     public async Task Parse_UnreadableDate_FallsBackToFirstSeenAndSaysSo()
