@@ -23,7 +23,8 @@ internal static class DeliveryParts
         var from = MailboxAddress.Parse("ChipAlerts <alerts@chipalerts.test>");
 
         await MeasureAsync("compose", count, i => { AlertEmail.Compose(alerts[i], from, now); return Task.CompletedTask; });
-        await MeasureAsync("compose and write", count, i => { AlertEmail.Compose(alerts[i], from, now).WriteTo(Stream.Null); return Task.CompletedTask; });
+        await MeasureAsync("compose and encode", count, i => { EmailChannel.Encoded(AlertEmail.Compose(alerts[i], from, now)); return Task.CompletedTask; });
+        await MeasureAsync("compose, encode and write", count, i => { EmailChannel.Encoded(AlertEmail.Compose(alerts[i], from, now)).WriteTo(Stream.Null); return Task.CompletedTask; });
 
         var dir = Directory.CreateTempSubdirectory("chipalerts-parts-").FullName;
         using (var store = new SqliteStore(Path.Combine(dir, "parts.db")))
@@ -51,10 +52,10 @@ internal static class DeliveryParts
 
         Directory.Delete(dir, recursive: true);
 
-        var messages = alerts.Select(a => AlertEmail.Compose(a, from, now)).ToList();
+        var messages = alerts.Select(a => EmailChannel.Encoded(AlertEmail.Compose(a, from, now))).ToList();
         using var client = new SmtpClient();
         await client.ConnectAsync(await EmailChannel.ConnectSocketAsync("127.0.0.1", port, TimeSpan.FromSeconds(10), default), "127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
-        await MeasureAsync("SMTP send of a composed message", count, async i => await client.SendAsync(messages[i]));
+        await MeasureAsync("SMTP send of a composed, encoded message", count, async i => await client.SendAsync(messages[i]));
         await client.DisconnectAsync(quit: true);
     }
 

@@ -24,7 +24,33 @@ public sealed partial class AlertSender(
         new(await optOuts.GetOptOutsAsync(cancellationToken));
 
     public Task<DeliveryResult> SendAsync(Alert alert, OptOutSet stopped, CancellationToken cancellationToken) =>
-        SendAsync(alert.SubscriberId, alert.Channel, stopped, channel => channel.SendAsync(alert, cancellationToken), cancellationToken);
+        SendAsync(alert, Prepare(alert), stopped, cancellationToken);
+
+    /// <summary>
+    /// Readies the alert's send ahead of its claim (<see cref="IAlertChannel.Prepare"/>: its message composed). A
+    /// channel that cannot ready it fails the send the same way an escaped exception would.
+    /// </summary>
+    public PreparedSend Prepare(Alert alert)
+    {
+        if (!channelsByType.TryGetValue(alert.Channel.Type, out var channel))
+        {
+            return _ => Task.FromResult(NoChannel(alert.Channel));
+        }
+
+        try
+        {
+            return channel.Prepare(alert);
+        }
+        catch (Exception e)
+        {
+            var failed = Unexpected(e);
+            return _ => Task.FromResult(failed);
+        }
+    }
+
+    /// <summary>A send readied by <see cref="Prepare"/>, of <paramref name="alert"/>, to the same rules as any other.</summary>
+    public Task<DeliveryResult> SendAsync(Alert alert, PreparedSend prepared, OptOutSet stopped, CancellationToken cancellationToken) =>
+        SendAsync(alert.SubscriberId, alert.Channel, stopped, _ => prepared(cancellationToken), cancellationToken);
 
     public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, OptOutSet stopped, CancellationToken cancellationToken) =>
         SendAsync(alerts[0].SubscriberId, alerts[0].Channel, stopped, channel => channel.SendDigestAsync(alerts, cancellationToken), cancellationToken);
@@ -39,7 +65,7 @@ public sealed partial class AlertSender(
 
         if (!channelsByType.TryGetValue(address.Type, out var channel))
         {
-            return DeliveryResult.Permanent($"no channel of type '{address.Type}' is registered.");
+            return NoChannel(address);
         }
 
         var result = await resilience.SendAsync(channel, address, _ => SendSafelyAsync(() => send(channel), cancellationToken), cancellationToken);
@@ -65,10 +91,14 @@ public sealed partial class AlertSender(
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // A channel should classify its own failures; an escaped exception is treated as transient.
-            return DeliveryResult.Retry($"unexpected {e.GetType().Name}: {e.Message}");
+            return Unexpected(e);
         }
     }
+
+    /// <summary>A channel should classify its own failures; an escaped exception is treated as transient.</summary>
+    private static DeliveryResult Unexpected(Exception e) => DeliveryResult.Retry($"unexpected {e.GetType().Name}: {e.Message}");
+
+    private static DeliveryResult NoChannel(ChannelAddress address) => DeliveryResult.Permanent($"no channel of type '{address.Type}' is registered.");
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Disabled the {Channel} channel of subscriber {SubscriberId}: {Reason}")]
     private partial void LogDisabled(string subscriberId, string channel, string? reason);

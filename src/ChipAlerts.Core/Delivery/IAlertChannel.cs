@@ -14,6 +14,13 @@ public interface IAlertChannel
 
     Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Readies the alert's send: the work that needs neither a claim nor a connection (composing the message),
+    /// done now, so that a lane can do it for its next alert while the one ahead of it is on the wire. The send
+    /// returned does the rest, and sends again when called again (a retry). By default nothing is done ahead.
+    /// </summary>
+    PreparedSend Prepare(Alert alert) => cancellationToken => SendAsync(alert, cancellationToken);
+
     /// <summary>Sends several alerts of one subscriber and channel as one message.</summary>
     Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken);
 
@@ -23,3 +30,6 @@ public interface IAlertChannel
     /// </summary>
     string EndpointOf(ChannelAddress address) => address.Type;
 }
+
+/// <summary>A send readied by <see cref="IAlertChannel.Prepare"/>.</summary>
+public delegate Task<DeliveryResult> PreparedSend(CancellationToken cancellationToken);

@@ -204,18 +204,21 @@ public sealed partial class AlertOutbox(
     /// A lane sent to the end is read again for alerts added meanwhile (another poller's, whose own pass
     /// found this lane busy and left it to us), until it is empty or waits. An alert's outcome is written
     /// with the claim of the next, in one go (<see cref="IOutboxStore.TryUpdateEachAsync"/>), or alone when
-    /// none follows: the next is never sent before the one ahead of it is recorded.
+    /// none follows: the next is never sent before the one ahead of it is recorded. While an alert is on the
+    /// wire the next is read and readied (its message composed), so the lane's own work overlaps the wait.
     /// </summary>
     private async Task LaneAsync(List<ActiveAlert> lane, OptOutSet stopped, DeliveryTally tally, CancellationToken stopping, CancellationToken drain)
     {
         var tried = new HashSet<string>(StringComparer.Ordinal);
         Sent? unrecorded = null;
+        Ahead? ahead = null;
         try
         {
             while (lane.Count > 0)
             {
-                foreach (var active in lane)
+                for (var i = 0; i < lane.Count; i++)
                 {
+                    var active = lane[i];
                     var now = time.GetUtcNow();
                     if (!tried.Add(active.AlertId))
                     {
@@ -227,18 +230,20 @@ public sealed partial class AlertOutbox(
                         return; // the index is never later than the record: this one is not due, and the rest wait behind it
                     }
 
-                    if (await store.ReadActiveAsync(active, stopping) is not { } record)
+                    var ready = ahead?.AlertId == active.AlertId ? await ahead.Ready : await ReadyAsync(active, stopping, drain);
+                    ahead = null;
+                    if (ready.Record is null)
                     {
                         continue; // delivered or failed since the pass began
                     }
 
-                    if (record.DueAt > now)
+                    if (ready.Send is null)
                     {
                         return; // waiting for a retry or the end of quiet hours, or in another deliverer's hands
                     }
 
-                    var (goOn, sent) = await AttemptAsync(record, now, unrecorded, stopped, tally, drain);
-                    unrecorded = sent;
+                    var following = i + 1 < lane.Count && !tried.Contains(lane[i + 1].AlertId) ? lane[i + 1] : null;
+                    (var goOn, unrecorded, ahead) = await AttemptAsync(ready.Record, ready.Send, following, now, unrecorded, stopped, tally, stopping, drain);
                     if (!goOn)
                     {
                         return; // retrying, deferred, claimed elsewhere or interrupted: the rest keep their order behind it
@@ -259,6 +264,12 @@ public sealed partial class AlertOutbox(
         }
         finally
         {
+            if (ahead is not null)
+            {
+                // Read ahead and not needed (the lane stopped): nothing to undo, and a failure of it is the next pass's to meet.
+                await ((Task)ahead.Ready).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             if (unrecorded is not null)
             {
                 await RecordAsync(unrecorded, tally);
@@ -266,15 +277,38 @@ public sealed partial class AlertOutbox(
         }
     }
 
+    /// <summary>
+    /// A lane's alert read again (null when it is delivered or failed since the pass began) and, when it is due, its
+    /// send readied (null when it waits).
+    /// </summary>
+    private sealed record Ready(OutboxRecord? Record, PreparedSend? Send);
+
+    /// <summary>The next alert of a lane, being read and readied while the one ahead of it is sent.</summary>
+    private sealed record Ahead(string AlertId, Task<Ready> Ready);
+
+    private async Task<Ready> ReadyAsync(ActiveAlert active, CancellationToken stopping, CancellationToken drain)
+    {
+        if (await store.ReadActiveAsync(active, stopping) is not { } record)
+        {
+            return new(null, null);
+        }
+
+        return record.DueAt > time.GetUtcNow()
+            ? new(record, null)
+            : new(record, sender.Prepare((await WithLatestSourcesAsync([record.Alert], drain))[0]));
+    }
+
     /// <summary>A send done whose outcome is still to be written: <see cref="Next"/> over the copy <see cref="Claimed"/>.</summary>
     private sealed record Sent(OutboxRecord Claimed, OutboxRecord Next, DeliveryResult Result);
 
     /// <summary>
     /// Claims the alert (writing the outcome of the one before it in the same go), sends it, and works out what the
-    /// channel's verdict makes of it. Whether the lane goes on, and the send whose outcome is left for the next
-    /// claim: only one the lane goes on after (delivered, or failed for good); any other is written here.
+    /// channel's verdict makes of it. Whether the lane goes on; the send whose outcome is left for the next claim
+    /// (only one the lane goes on after: delivered, or failed for good; any other is written here); and the
+    /// <paramref name="following"/> alert, read and readied during the send.
     /// </summary>
-    private async Task<(bool GoOn, Sent? Unrecorded)> AttemptAsync(OutboxRecord record, DateTimeOffset now, Sent? before, OptOutSet stopped, DeliveryTally tally, CancellationToken drain)
+    private async Task<(bool GoOn, Sent? Unrecorded, Ahead? Ahead)> AttemptAsync(
+        OutboxRecord record, PreparedSend send, ActiveAlert? following, DateTimeOffset now, Sent? before, OptOutSet stopped, DeliveryTally tally, CancellationToken stopping, CancellationToken drain)
     {
         // Store writes are never cancelled: a claim taken must be recorded or released.
         OutboxRecord? claimed;
@@ -292,7 +326,7 @@ public sealed partial class AlertOutbox(
                     await store.TryUpdateAsync(taken, record with { Version = taken.Version }, CancellationToken.None); // untaken: it waits behind the one ahead
                 }
 
-                return (false, null);
+                return (false, null, null);
             }
 
             claimed = written[1];
@@ -300,9 +334,10 @@ public sealed partial class AlertOutbox(
 
         if (claimed is null)
         {
-            return (false, null); // another deliverer took it
+            return (false, null, null); // another deliverer took it
         }
 
+        var ahead = following is null ? null : new Ahead(following.AlertId, Task.Run(() => ReadyAsync(following, stopping, drain), CancellationToken.None));
         using var activity = ChipAlertsMetrics.Activities.StartActivity(
             "alert.deliver", ActivityKind.Client, parentContext: default, links: LinkTo(record.Alert.TraceParent));
         activity?.SetTag("alert.id", record.AlertId);
@@ -310,24 +345,24 @@ public sealed partial class AlertOutbox(
         DeliveryResult result;
         try
         {
-            result = await sender.SendAsync((await WithLatestSourcesAsync([record.Alert], drain))[0], stopped, drain);
+            result = await sender.SendAsync(record.Alert, send, stopped, drain);
         }
         catch (OperationCanceledException) when (drain.IsCancellationRequested)
         {
             await store.TryUpdateAsync(claimed, Released(claimed), CancellationToken.None);
             LogInterrupted(record.AlertId, record.Alert.Channel.Type);
-            return (false, null);
+            return (false, null, ahead);
         }
 
         var sent = new Sent(claimed, After(claimed, result, time.GetUtcNow()), result);
         activity?.SetTag("outcome", sent.Next.State.ToString());
         if (sent.Next.State is AlertState.Delivered or AlertState.Failed or AlertState.Dead)
         {
-            return (true, sent);
+            return (true, sent, ahead);
         }
 
         await RecordAsync(sent, tally);
-        return (false, null);
+        return (false, null, ahead);
     }
 
     /// <summary>Writes a send's outcome alone; false when the claim had expired and another deliverer took the alert.</summary>

@@ -8,6 +8,8 @@ using MailKit.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using MimeKit.IO;
+using MimeKit.IO.Filters;
 
 namespace ChipAlerts.Core.Delivery.Email;
 
@@ -36,28 +38,61 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
     public string EndpointOf(ChannelAddress address) =>
         config.Config.Email?.Smtp is { } smtp ? $"smtp://{smtp.Host}:{smtp.Port}" : "pickup folder";
 
-    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
-        SendAsync(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel), router.ClockOf(alert.SubscriberId)?.Zone, unsubscribes.MailtoFor(alert.SubscriberId, alert.Channel)), alert.AlertId, cancellationToken);
+    public async Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) => await Prepare(alert)(cancellationToken);
 
-    public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
+    /// <summary>The message composed and encoded now; the send takes a connection and sends it.</summary>
+    public PreparedSend Prepare(Alert alert) =>
+        Prepare(from => AlertEmail.Compose(alert, from, time.GetUtcNow(), unsubscribes.LinkFor(alert.SubscriberId, alert.Channel), router.ClockOf(alert.SubscriberId)?.Zone, unsubscribes.MailtoFor(alert.SubscriberId, alert.Channel)), alert.AlertId);
+
+    public async Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
         var digestId = Alert.DigestIdOf(alerts);
         var unsubscribe = unsubscribes.LinkFor(alerts[0].SubscriberId, alerts[0].Channel);
         var listOrder = config.Config.WatchLists.Select(l => l.Name).ToList();
-        return SendAsync(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), listOrder, unsubscribe, unsubscribes.MailtoFor(alerts[0].SubscriberId, alerts[0].Channel)), "digest-" + digestId, cancellationToken);
+        return await Prepare(from => AlertEmail.ComposeDigest(alerts, digestId, from, time.GetUtcNow(), listOrder, unsubscribe, unsubscribes.MailtoFor(alerts[0].SubscriberId, alerts[0].Channel)), "digest-" + digestId)(cancellationToken);
     }
 
-    private async Task<DeliveryResult> SendAsync(Func<MailboxAddress, MimeMessage> compose, string name, CancellationToken cancellationToken)
+    private PreparedSend Prepare(Func<MailboxAddress, MimeMessage> compose, string name)
     {
         if (config.Config.Email is not { } email)
         {
-            return DeliveryResult.Permanent("no \"email\" section in the configuration.");
+            return _ => Task.FromResult(DeliveryResult.Permanent("no \"email\" section in the configuration."));
         }
 
-        var message = compose(MailboxAddress.Parse(email.From));
+        var message = Encoded(compose(MailboxAddress.Parse(email.From)));
         return email.Smtp is { } smtp
-            ? await SendSmtpAsync(message, smtp, cancellationToken)
-            : await WritePickupAsync(message, name, cancellationToken);
+            ? cancellationToken => SendSmtpAsync(message, smtp, cancellationToken)
+            : cancellationToken => WritePickupAsync(message, name, cancellationToken);
+    }
+
+    /// <summary>
+    /// The message as a relay gets it, encoded once: every part 7-bit with its Content-Transfer-Encoding
+    /// (quoted-printable or base64, so any mail client opens it) and its content held encoded. MailKit writes a
+    /// message twice (to measure it for SIZE, then to the server), and a retry writes it again: each copies
+    /// bytes instead of encoding the parts anew (MimeKit writes content as is when it is held in the part's own
+    /// encoding). The bytes written are the same.
+    /// </summary>
+    internal static MimeMessage Encoded(MimeMessage message)
+    {
+        message.Prepare(EncodingConstraint.SevenBit);
+        foreach (var part in message.BodyParts.OfType<MimePart>())
+        {
+            if (part.Content is { } content && part.ContentTransferEncoding is ContentEncoding.QuotedPrintable or ContentEncoding.Base64 && content.Encoding != part.ContentTransferEncoding)
+            {
+                var encoded = new MemoryStream();
+                using (var encoder = new FilteredStream(encoded))
+                {
+                    encoder.Add(EncoderFilter.Create(part.ContentTransferEncoding));
+                    content.DecodeTo(encoder);
+                    encoder.Flush();
+                }
+
+                encoded.Position = 0;
+                part.Content = new MimeContent(encoded, part.ContentTransferEncoding);
+            }
+        }
+
+        return message;
     }
 
     private async Task<DeliveryResult> WritePickupAsync(MimeMessage message, string name, CancellationToken cancellationToken)
@@ -65,10 +100,7 @@ public sealed class EmailChannel(LoadedConfig config, IConfiguration settings, I
         Directory.CreateDirectory(PickupFolder);
         var path = Path.Combine(PickupFolder, name + ".eml");
         var temporary = path + ".tmp";
-        // As a relay would get it: every part 7-bit with its Content-Transfer-Encoding (quoted-printable or
-        // base64), so any mail client opens the file. Written whole, then renamed: a reader of the folder
-        // never sees half a message.
-        message.Prepare(EncodingConstraint.SevenBit);
+        // Written whole, then renamed: a reader of the folder never sees half a message.
         await message.WriteToAsync(temporary, cancellationToken);
         File.Move(temporary, path, overwrite: true);
         return DeliveryResult.Delivered;

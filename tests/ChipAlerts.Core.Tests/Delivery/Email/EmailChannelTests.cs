@@ -165,6 +165,39 @@ public sealed class EmailChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Encoded_HoldsEachPartEncoded_AndWritesTheSameBytesEveryTime()
+    {
+        // Mostly ASCII, some not, and lines longer than 78 octets: quoted-printable parts.
+        var alert = Alerts.For(
+            Alerts.Item("q", title: "Rapidus (ラピダス) starts its pilot line: « démarrage »", summary: string.Concat(Enumerable.Repeat("Rapidus and IBM ship 2nm wafers from Chitose – ", 12))),
+            new ChannelAddress("email", "desk@example.com"),
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var from = MailboxAddress.Parse("ChipAlerts <alerts@chipalerts.test>");
+        var date = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var plain = AlertEmail.Compose(alert, from, date);
+        plain.Prepare(EncodingConstraint.SevenBit);
+
+        var encoded = EmailChannel.Encoded(AlertEmail.Compose(alert, from, date));
+
+        var parts = encoded.BodyParts.OfType<MimePart>().ToList();
+        Assert.Equal(2, parts.Count);
+        Assert.All(parts, p => Assert.Equal(ContentEncoding.QuotedPrintable, p.ContentTransferEncoding));
+        Assert.All(parts, p => Assert.Equal(p.ContentTransferEncoding, p.Content!.Encoding)); // written as held, not encoded again
+        var expected = Bytes(plain);
+        Assert.Equal(expected, Bytes(encoded));
+        Assert.Equal(expected, Bytes(encoded)); // MailKit writes a message twice (SIZE, then the send); a retry again
+
+        // Multipart boundaries are random per message: compare the bodies with the boundary blanked.
+        static string Bytes(MimeMessage message)
+        {
+            using var stream = new MemoryStream();
+            message.WriteTo(stream);
+            var text = System.Text.Encoding.ASCII.GetString(stream.ToArray());
+            return text.Replace(Assert.IsType<MultipartAlternative>(message.Body).Boundary!, "BOUNDARY", StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Send_HostileTitleAndSummary_CannotInjectHeadersOrMarkup()
     {
         await Channel(smtp).SendAsync(HostileAlert(), default);
