@@ -36,6 +36,7 @@ public static partial class ConfigLoader
     {
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        TypeInfoResolver = ConfigJson.Default,
     };
 
     public static LoadedConfig Load(string path, IConfiguration settings)

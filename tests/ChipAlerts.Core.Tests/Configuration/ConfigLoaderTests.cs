@@ -34,6 +34,31 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_WhatTheFileLeavesOut_TakesItsDefault()
+    {
+        var path = dir.File("chipalerts.json");
+        File.WriteAllText(dir.File("feed.xml"), "<rss/>");
+        File.WriteAllText(path, """
+            {
+              // comments and trailing commas, as people write it
+              "feeds": [{ "id": "wire", "url": "feed.xml" }],
+              "watchLists": [{ "name": "Rapidus", "query": "Rapidus" }],
+              "subscribers": [{ "id": "desk", "watchLists": ["Rapidus"], "channels": [{ "type": "email", "to": "desk@example.com" }] }],
+              "email": { "from": "alerts@example.com", "smtp": { "host": "smtp.example.com", "userName": "alerts", "passwordSetting": "Smtp:Password" } },
+            }
+            """);
+
+        var config = ConfigLoader.Load(path, Settings(("Smtp:Password", "p"))).Config;
+
+        Assert.Equal("0 */15 * * * *", config.PollSchedule);
+        Assert.Equal(587, config.Email!.Smtp!.Port);
+        Assert.Equal("StartTls", config.Email.Smtp.Security);
+        Assert.Equal("ChipAlerts:UnsubscribeKey", config.Email.UnsubscribeKeySetting);
+        Assert.Equal(1, config.WatchLists[0].MinScore);
+        Assert.Equal((3, 1), (config.WatchLists[0].Weights.Title, config.WatchLists[0].Weights.Summary));
+    }
+
+    [Fact]
     public void Load_MissingFile_SaysWhereItLooked()
     {
         var error = Assert.Throws<ConfigurationException>(() => ConfigLoader.Load(dir.File("nope.json"), Settings()));
