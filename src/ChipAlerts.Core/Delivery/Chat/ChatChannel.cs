@@ -23,8 +23,14 @@ public sealed class ChatChannel(IChatFormat format, WebhookPoster poster) : IAle
 
     public string EndpointOf(ChannelAddress address) => poster.EndpointOf(address);
 
-    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
-        poster.PostAsync(alert, alert.AlertId, Bytes(format.Alert(alert)), cancellationToken);
+    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) => Prepare(alert)(cancellationToken);
+
+    /// <summary>The tool's JSON made now; the send posts it.</summary>
+    public PreparedSend Prepare(Alert alert)
+    {
+        var body = Bytes(format.Alert(alert));
+        return cancellationToken => poster.PostAsync(alert, alert.AlertId, body, cancellationToken);
+    }
 
     /// <summary>Message after message; the first that fails stops the digest, which is then retried whole.</summary>
     public async Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)

@@ -13,8 +13,14 @@ public sealed class WebhookChannel(WebhookPoster poster) : IAlertChannel
 
     public string EndpointOf(ChannelAddress address) => poster.EndpointOf(address);
 
-    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) =>
-        poster.PostAsync(alert, alert.AlertId, JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.From(alert), Json), cancellationToken);
+    public Task<DeliveryResult> SendAsync(Alert alert, CancellationToken cancellationToken) => Prepare(alert)(cancellationToken);
+
+    /// <summary>The body serialized now; the send signs and posts it.</summary>
+    public PreparedSend Prepare(Alert alert)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(WebhookPayload.From(alert), Json);
+        return cancellationToken => poster.PostAsync(alert, alert.AlertId, body, cancellationToken);
+    }
 
     public Task<DeliveryResult> SendDigestAsync(IReadOnlyList<Alert> alerts, CancellationToken cancellationToken)
     {
