@@ -24,7 +24,7 @@ internal static class CliHost
 {
     /// <param name="settings">The command line's paths and store.</param>
     /// <param name="sendsNothing">The command only reads or edits: secrets it would not use need not be set.</param>
-    /// <param name="observed">The command polls or sends: start the metrics and traces (they cost ~60 ms of start-up).</param>
+    /// <param name="observed">The command polls or sends: start the metrics and traces, when an exporter is set (Prometheus, OTLP).</param>
     public static IHost Build(CommonSettings settings, bool sendsNothing = false, bool observed = true)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -77,9 +77,11 @@ internal static class CliHost
 
         builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        if (observed)
+        // Metrics and traces only where they go somewhere: with no exporter set, the pipelines would cost start-up
+        // for nothing, and every activity would be made for nobody.
+        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (observed && (telemetry.PrometheusPort is not null || telemetry.OtlpEndpoint is not null))
         {
-            var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
             builder.Services.AddChipAlertsTelemetry(builder.Configuration, metrics =>
             {
                 if (telemetry.PrometheusPort is { } port)
