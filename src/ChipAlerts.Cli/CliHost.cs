@@ -79,8 +79,9 @@ internal static class CliHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Metrics and traces only where they go somewhere: with no exporter set, the pipelines would cost start-up
         // for nothing, and every activity would be made for nobody.
-        var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        if (observed && (telemetry.PrometheusPort is not null || telemetry.OtlpEndpoint is not null))
+        if (observed
+            && builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() is { } telemetry
+            && (telemetry.PrometheusPort is not null || telemetry.OtlpEndpoint is not null))
         {
             builder.Services.AddChipAlertsTelemetry(builder.Configuration, metrics =>
             {

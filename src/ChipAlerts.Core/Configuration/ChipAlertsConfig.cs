@@ -5,9 +5,9 @@ namespace ChipAlerts.Core.Configuration;
 
 // The shape of chipalerts.json. Unknown fields land in Unknown and are reported by the validator,
 // so that a typo ("watchlist" for "watchLists") stops start-up instead of being ignored.
-// Read by generated code (ConfigJson), not reflection: a third of a command's start-up was reflection over
-// these types. Their properties are settable rather than init-only because the generator sets init-only
-// properties all at once, the ones absent from the file as null, dropping the defaults written here.
+// Read by generated code (ConfigJson), not reflection, which cost every command's start-up more. Their
+// properties are settable rather than init-only because the generator sets init-only properties all at
+// once, the ones absent from the file as null, dropping the defaults written here.
 
 public sealed record ChipAlertsConfig
 {
